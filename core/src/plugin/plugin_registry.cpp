@@ -1,0 +1,288 @@
+#include "evoaug/plugin_registry.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/version.h>
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+#include "evoaug/error.h"
+#include "evoaug/build_config.h"
+#include "evoaug/sdk/plugin.h"
+#include "util/suggest.h"
+
+namespace evoaug {
+namespace fs = std::filesystem;
+
+const char* to_string(ComponentKind kind) {
+  return kind == ComponentKind::augmentation ? "augmentation" : "model";
+}
+
+namespace {
+
+using Library = boost::dll::shared_library;
+using EntryPoint = const sdk::PluginDescriptor*();
+
+std::string major_minor(const std::string& version) {
+  const auto first = version.find('.');
+  if (first == std::string::npos) return version;
+  const auto second = version.find('.', first + 1);
+  return version.substr(0, second);
+}
+
+// Collects what a plugin's registration function adds, so that a library whose
+// registration fails or clashes contributes nothing.
+class CollectingRegistrar final : public sdk::Registrar {
+ public:
+  void add_augmentation(sdk::AugmentationInfo info) override { augmentations.push_back(std::move(info)); }
+  void add_model(sdk::ModelInfo info) override { models.push_back(std::move(info)); }
+  std::vector<sdk::AugmentationInfo> augmentations;
+  std::vector<sdk::ModelInfo> models;
+};
+
+}  // namespace
+
+struct PluginRegistry::Impl {
+  struct Augmentation {
+    sdk::AugmentationInfo info;
+    ComponentListing listing;
+    std::shared_ptr<Library> library;
+  };
+  struct Model {
+    sdk::ModelInfo info;
+    ComponentListing listing;
+    std::shared_ptr<Library> library;
+  };
+  // Declared before the components so that it is destroyed after them: a component's
+  // std::function factory is code inside its library.
+  std::map<fs::path, std::shared_ptr<Library>> libraries;
+  std::map<std::string, Augmentation> augmentations;
+  std::map<std::string, Model> models;
+  std::vector<PluginFailure> failures;
+
+  const ComponentListing* find_listing(const std::string& name) const {
+    if (auto a = augmentations.find(name); a != augmentations.end()) return &a->second.listing;
+    if (auto m = models.find(name); m != models.end()) return &m->second.listing;
+    return nullptr;
+  }
+
+  std::vector<std::string> names_of(ComponentKind kind) const {
+    std::vector<std::string> names;
+    if (kind == ComponentKind::augmentation)
+      for (const auto& [name, _] : augmentations) names.push_back(name);
+    else
+      for (const auto& [name, _] : models) names.push_back(name);
+    return names;
+  }
+
+  void load(const fs::path& requested) {
+    std::error_code ec;
+    const fs::path file = fs::weakly_canonical(requested, ec);
+    const std::string where = "plugin '" + requested.string() + "'";
+    if (libraries.count(file)) return;
+    if (!fs::exists(file)) throw Error(where + ": no such file");
+
+    auto library = std::make_shared<Library>();
+    try {
+      library->load(file.string(), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    } catch (const std::exception& e) {
+      throw Error(where + ": cannot be opened as a shared library: " + e.what());
+    }
+    if (!library->has(EVOAUG_PLUGIN_ENTRY_POINT))
+      throw Error(where + ": not an evoaug plugin (no entry point '" EVOAUG_PLUGIN_ENTRY_POINT
+                          "'; define one with EVOAUG_PLUGIN)");
+
+    const sdk::PluginDescriptor* descriptor = library->get<EntryPoint>(EVOAUG_PLUGIN_ENTRY_POINT)();
+    if (descriptor == nullptr) throw Error(where + ": its entry point returned no descriptor");
+    check_versions(where, *descriptor);
+
+    CollectingRegistrar registrar;
+    try {
+      descriptor->register_fn(registrar);
+    } catch (const std::exception& e) {
+      throw Error(where + ": registration failed: " + e.what());
+    } catch (...) {
+      throw Error(where + ": registration failed with an unknown exception");
+    }
+    add_components(file, descriptor->plugin_name, library, std::move(registrar));
+    libraries.emplace(file, library);
+  }
+
+  static void check_versions(const std::string& where, const sdk::PluginDescriptor& d) {
+    auto version = [](std::uint32_t major, std::uint32_t minor) {
+      return std::to_string(major) + "." + std::to_string(minor);
+    };
+    const std::string host_abi = version(sdk::kAbiMajor, sdk::kAbiMinor);
+    if (d.abi_major != sdk::kAbiMajor || d.abi_minor > sdk::kAbiMinor)
+      throw Error(where + ": built for plugin ABI " + version(d.abi_major, d.abi_minor) +
+                  ", but this evoaug supports ABI " + std::to_string(sdk::kAbiMajor) + ".0 to " +
+                  host_abi + "; rebuild the plugin against this evoaug's SDK");
+    const std::string plugin_torch = d.torch_version ? d.torch_version : "(unknown)";
+    if (major_minor(plugin_torch) != major_minor(TORCH_VERSION))
+      throw Error(where + ": built against LibTorch " + plugin_torch + ", but this evoaug uses LibTorch " +
+                  TORCH_VERSION + " (major.minor must match); rebuild the plugin against it");
+  }
+
+  void add_components(const fs::path& file, const char* plugin_name, const std::shared_ptr<Library>& library,
+                      CollectingRegistrar registrar) {
+    const std::string plugin = plugin_name ? plugin_name : file.stem().string();
+    auto claim = [&](const std::string& name, std::map<std::string, int>& seen) {
+      if (name.empty()) throw Error("plugin '" + file.string() + "': a component has an empty name");
+      if (const ComponentListing* other = find_listing(name))
+        throw Error("plugin '" + file.string() + "': component name '" + name + "' is already provided by '" +
+                    other->file.string() + "'; names must be unique");
+      if (seen[name]++)
+        throw Error("plugin '" + file.string() + "': registers component name '" + name + "' twice");
+    };
+    std::map<std::string, int> seen;
+    for (const auto& a : registrar.augmentations) claim(a.name, seen);
+    for (const auto& m : registrar.models) claim(m.name, seen);
+
+    for (auto& info : registrar.augmentations) {
+      const std::string name = info.name;
+      Augmentation& entry = augmentations[name];
+      entry.info = std::move(info);
+      entry.library = library;
+      entry.listing = {ComponentKind::augmentation, name, entry.info.version, entry.info.summary, plugin,
+                       file, &entry.info.schema, entry.info.default_priority};
+    }
+    for (auto& info : registrar.models) {
+      const std::string name = info.name;
+      Model& entry = models[name];
+      entry.info = std::move(info);
+      entry.library = library;
+      entry.listing = {ComponentKind::model, name, entry.info.version, entry.info.summary, plugin,
+                       file, &entry.info.schema, 0};
+    }
+  }
+};
+
+PluginRegistry::PluginRegistry() : impl_(std::make_unique<Impl>()) {}
+PluginRegistry::~PluginRegistry() = default;
+
+void PluginRegistry::load(const fs::path& file) { impl_->load(file); }
+
+void PluginRegistry::scan(const fs::path& folder) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) {
+    spdlog::debug("plugin folder '{}' does not exist; skipped", folder.string());
+    return;
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder, ec))
+    if (entry.is_regular_file() && entry.path().extension() == ".so") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    try {
+      impl_->load(file);
+    } catch (const Error& e) {
+      spdlog::warn("{}", e.what());
+      impl_->failures.push_back({file, e.what()});
+    }
+  }
+}
+
+const std::vector<PluginFailure>& PluginRegistry::failures() const { return impl_->failures; }
+
+std::vector<ComponentListing> PluginRegistry::components() const {
+  std::vector<ComponentListing> out;
+  for (const auto& [_, a] : impl_->augmentations) out.push_back(a.listing);
+  for (const auto& [_, m] : impl_->models) out.push_back(m.listing);
+  return out;
+}
+
+bool PluginRegistry::has_augmentation(const std::string& name) const { return impl_->augmentations.count(name); }
+bool PluginRegistry::has_model(const std::string& name) const { return impl_->models.count(name); }
+
+const sdk::AugmentationInfo& PluginRegistry::augmentation(const std::string& name) const {
+  auto it = impl_->augmentations.find(name);
+  if (it == impl_->augmentations.end())
+    throw Error(unknown_name_message("augmentation", name, impl_->names_of(ComponentKind::augmentation)));
+  return it->second.info;
+}
+
+const sdk::ModelInfo& PluginRegistry::model(const std::string& name) const {
+  auto it = impl_->models.find(name);
+  if (it == impl_->models.end())
+    throw Error(unknown_name_message("model", name, impl_->names_of(ComponentKind::model)));
+  return it->second.info;
+}
+
+const ComponentListing& PluginRegistry::listing(const std::string& name) const {
+  if (const ComponentListing* l = impl_->find_listing(name)) return *l;
+  auto known = impl_->names_of(ComponentKind::augmentation);
+  for (auto& m : impl_->names_of(ComponentKind::model)) known.push_back(m);
+  throw Error(unknown_name_message("component", name, known));
+}
+
+namespace {
+
+// Runs a plugin factory; anything but a ParamError gets the component and file named.
+template <typename Factory, typename... Args>
+auto build(const std::string& kind, const std::string& name, const fs::path& file, const Factory& factory,
+           Args&&... args) {
+  if (!factory) throw Error(kind + " '" + name + "' from '" + file.string() + "' has no factory");
+  try {
+    auto made = factory(std::forward<Args>(args)...);
+    if (!made) throw Error("its factory returned nothing");
+    return made;
+  } catch (const sdk::ParamError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error("cannot build " + kind + " '" + name + "' (from '" + file.string() + "'): " + e.what());
+  } catch (...) {
+    throw Error("cannot build " + kind + " '" + name + "' (from '" + file.string() +
+                "'): its factory threw an unknown exception");
+  }
+}
+
+// The object's deleter holds the library, so the code of its destructor and virtual
+// functions stays mapped for as long as anything references the object.
+template <typename T>
+std::shared_ptr<T> keep_library_alive(std::unique_ptr<T> object, std::shared_ptr<boost::dll::shared_library> lib) {
+  return std::shared_ptr<T>(object.release(), [lib = std::move(lib)](T* p) { delete p; });
+}
+
+}  // namespace
+
+std::shared_ptr<sdk::Augmentation> PluginRegistry::make_augmentation(const std::string& name,
+                                                                     const sdk::Params& params,
+                                                                     const sdk::SequenceShape& shape) const {
+  augmentation(name);  // unknown-name error
+  const auto& entry = impl_->augmentations.at(name);
+  return keep_library_alive(build("augmentation", name, entry.listing.file, entry.info.factory, params, shape),
+                            entry.library);
+}
+
+std::shared_ptr<sdk::Model> PluginRegistry::make_model(const std::string& name, const sdk::Params& params,
+                                                       const sdk::ModelShape& shape) const {
+  model(name);
+  const auto& entry = impl_->models.at(name);
+  return keep_library_alive(build("model", name, entry.listing.file, entry.info.factory, params, shape),
+                            entry.library);
+}
+
+std::vector<fs::path> default_plugin_folders() {
+  std::vector<fs::path> folders;
+  std::error_code ec;
+  const fs::path exe = boost::dll::program_location(ec).string();
+  if (!ec) folders.push_back(exe.parent_path().parent_path() / EVOAUG_PLUGIN_RELATIVE_DIR);
+  folders.push_back(fs::path(EVOAUG_INSTALL_PLUGIN_DIR));
+  if (const char* env = std::getenv("EVOAUG_PLUGIN_PATH")) {
+    std::stringstream list(env);
+    for (std::string item; std::getline(list, item, ':');)
+      if (!item.empty()) folders.emplace_back(item);
+  }
+  // Keep the first occurrence of each folder.
+  std::vector<fs::path> unique;
+  for (const auto& f : folders) {
+    const fs::path canonical = fs::weakly_canonical(f, ec);
+    if (std::find(unique.begin(), unique.end(), canonical) == unique.end()) unique.push_back(canonical);
+  }
+  return unique;
+}
+
+}  // namespace evoaug

@@ -1,0 +1,65 @@
+#include "test_support.h"
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "evoaug/build_config.h"
+#include "evoaug/error.h"
+#include "test_config.h"
+
+namespace evoaug::testing {
+namespace fs = std::filesystem;
+
+std::unique_ptr<PluginRegistry> builtin_registry() {
+  auto registry = std::make_unique<PluginRegistry>();
+  registry->scan(EVOAUG_BUILD_PLUGIN_DIR);
+  if (!registry->failures().empty())
+    throw Error("built-in plugin failed to load: " + registry->failures().front().reason);
+  return registry;
+}
+
+fs::path fixture_plugin(const std::string& name) {
+  return fs::path(EVOAUG_TEST_FIXTURE_PLUGIN_DIR) / ("evoaug_fixture_" + name + ".so");
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("evoaug-test-" + std::to_string(rd()) + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+HostRun run_host(const std::string& arguments) {
+  const std::string command = std::string(EVOAUG_TEST_HOST_EXECUTABLE) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw Error("cannot run " + command);
+  std::string output;
+  std::array<char, 4096> buffer;
+  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+void write_file(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+  if (!out) throw Error("cannot write " + file.string());
+}
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error("cannot read " + file.string());
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace evoaug::testing
