@@ -1,9 +1,16 @@
-// evoaug bench — placeholder until issues 3 and 4 lands.
-#include "commands.h"
+// evoaug bench augment | train
+#include "bench.h"
 #include "evoaug/error.h"
+#include "util/suggest.h"
 
 namespace evoaug::cli {
 
-int command_bench(const HostContext&, const Argv&) { throw Error("'evoaug bench' is not available in this build yet"); }
+int command_bench(const HostContext& host, const Argv& argv) {
+  if (argv.empty()) throw Error("evoaug bench: which benchmark? augment or train (e.g. evoaug bench augment --json)");
+  const Argv rest(argv.begin() + 1, argv.end());
+  if (argv[0] == "augment") return bench_augment(host, rest);
+  if (argv[0] == "train") return bench_train(host, rest);
+  throw Error("evoaug bench: " + unknown_name_message("benchmark", argv[0], {"augment", "train"}));
+}
 
 }  // namespace evoaug::cli

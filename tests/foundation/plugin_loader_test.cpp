@@ -54,7 +54,7 @@ TEST_CASE("loading the same file twice is harmless", "[loader]") {
 TEST_CASE("a plugin with another ABI major version is refused, naming both versions", "[loader]") {
   PluginRegistry registry;
   REQUIRE_THROWS_WITH(registry.load(fixture_plugin("wrong_abi")),
-                      Contains("plugin ABI 2.0") && Contains("supports ABI 1.0"));
+                      Contains("plugin ABI 2.0") && Contains("has plugin ABI 1.0"));
   CHECK(registry.components().empty());
 }
 
@@ -96,9 +96,9 @@ TEST_CASE("two components with the same name: the second library is refused, nam
 TEST_CASE("a factory that throws becomes an error naming the component and file", "[loader]") {
   PluginRegistry registry;
   registry.load(fixture_plugin("throwing_factory"));
-  const auto params = evoaug::sdk::Params::defaults(registry.augmentation("fixture_scale").schema);
-  REQUIRE_THROWS_WITH(registry.make_augmentation("fixture_scale", params, {4, 10}),
-                      Contains("cannot build augmentation 'fixture_scale'") &&
+  const auto params = evoaug::sdk::Params::defaults(registry.augmentation("fixture_throwing").schema);
+  REQUIRE_THROWS_WITH(registry.make_augmentation("fixture_throwing", params, {4, 10}),
+                      Contains("cannot build augmentation 'fixture_throwing'") &&
                           Contains("evoaug_fixture_throwing_factory.so") && Contains("always fails"));
 }
 

@@ -118,8 +118,8 @@ struct PluginRegistry::Impl {
     const std::string host_abi = version(sdk::kAbiMajor, sdk::kAbiMinor);
     if (d.abi_major != sdk::kAbiMajor || d.abi_minor > sdk::kAbiMinor)
       throw Error(where + ": built for plugin ABI " + version(d.abi_major, d.abi_minor) +
-                  ", but this evoaug supports ABI " + std::to_string(sdk::kAbiMajor) + ".0 to " +
-                  host_abi + "; rebuild the plugin against this evoaug's SDK");
+                  ", but this evoaug has plugin ABI " + host_abi +
+                  " (the major must match and the minor be no newer); rebuild the plugin against this evoaug's SDK");
     const std::string plugin_torch = d.torch_version ? d.torch_version : "(unknown)";
     if (major_minor(plugin_torch) != major_minor(TORCH_VERSION))
       throw Error(where + ": built against LibTorch " + plugin_torch + ", but this evoaug uses LibTorch " +
@@ -268,8 +268,9 @@ std::shared_ptr<sdk::Model> PluginRegistry::make_model(const std::string& name, 
 std::vector<fs::path> default_plugin_folders() {
   std::vector<fs::path> folders;
   std::error_code ec;
-  const fs::path exe = boost::dll::program_location(ec).string();
-  if (!ec) folders.push_back(exe.parent_path().parent_path() / EVOAUG_PLUGIN_RELATIVE_DIR);
+  boost::dll::fs::error_code boost_ec;
+  const fs::path exe = boost::dll::program_location(boost_ec).string();
+  if (!boost_ec) folders.push_back(exe.parent_path().parent_path() / EVOAUG_PLUGIN_RELATIVE_DIR);
   folders.push_back(fs::path(EVOAUG_INSTALL_PLUGIN_DIR));
   if (const char* env = std::getenv("EVOAUG_PLUGIN_PATH")) {
     std::stringstream list(env);
