@@ -16,6 +16,14 @@ target_precompile_headers(evoaug_pch_core PRIVATE <torch/torch.h> <spdlog/spdlog
 
 # evoaug_use_pch(<target> plugin|core)
 function(evoaug_use_pch target flavour)
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE")
+    # CMake compiles position-independent executables with -fPIE, libraries with
+    # -fPIC, and GCC refuses a precompiled header made with the other one. Objects
+    # compiled with -fPIC link into a PIE just as well.
+    set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+    target_compile_options(${target} PRIVATE -fPIC)
+  endif()
   if(NOT EVOAUG_NO_PCH)
     target_precompile_headers(${target} REUSE_FROM evoaug_pch_${flavour})
   endif()

@@ -71,7 +71,8 @@ void apply_overrides(toml::table& root, const std::vector<Override>& overrides) 
     }
     auto* table = cursor->as_table();
     if (!table) throw Error(o.origin + ": '" + o.dotted_key + "' does not name a key inside a table");
-    table->insert_or_assign(parts.back(), *value_holder.get("value"));
+    // Moved, not copied: a copied TOML node forgets where it came from.
+    table->insert_or_assign(parts.back(), std::move(*value_holder.get("value")));
   }
 }
 

@@ -105,10 +105,12 @@ ComponentChoice read_component(const toml::table& table, const std::string& cont
                   "', which the pipeline reserves for itself");
   choice.params = params_from_table(table, *schema, choice.context, reserved);
   if (caller_params) {
-    toml::table own;
-    for (const auto& spec : extra.specs())
-      if (const toml::node* n = table.get(spec.name)) own.insert(spec.name, *n);
-    *caller_params = params_from_table(own, extra, choice.context);
+    // Validated in place (a copied TOML node would lose its position): every key that
+    // is not the caller's is skipped here, having been checked above.
+    std::set<std::string> others;
+    for (const auto& [key, _] : table)
+      if (!extra.find(std::string(key.str()))) others.insert(std::string(key.str()));
+    *caller_params = params_from_table(table, extra, choice.context, others);
   }
   return choice;
 }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds evoaug in ./build (or $EVOAUG_BUILD_DIR). Extra arguments go to
+# CMake, e.g. scripts/build.sh -DCMAKE_PREFIX_PATH=/opt/libtorch-cuda for a CUDA build.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${EVOAUG_BUILD_DIR:-$root/build}"
+jobs="${EVOAUG_JOBS:-$(nproc)}"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release "$@"
+cmake --build "$build" -j "$jobs"

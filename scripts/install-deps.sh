@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs evoaug's build dependencies from Debian's registry, only what is missing.
+# Idempotent: a second run installs nothing and takes a second.
+set -euo pipefail
+
+packages=(
+  cmake g++ make ccache pkg-config
+  libtorch-dev             # LibTorch 1.13 (CPU); for CUDA, see docs/getting-started.md
+  libopenblas0-openmp      # fast BLAS behind LibTorch (about 20x the reference BLAS here)
+  libboost-dev libboost-filesystem-dev   # Boost.DLL
+  libtomlplusplus-dev libspdlog-dev catch2
+  libhdf5-dev zlib1g-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

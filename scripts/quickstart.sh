@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install what is missing, build, then pretrain with
+# augmentations, fine-tune and test on the built-in synthetic data.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh"
+build="${EVOAUG_BUILD_DIR:-$root/build}"
+cd "$root"
+"$build/bin/evoaug" run examples/quickstart.toml "$@"
