@@ -1,0 +1,189 @@
+// The embedding API: everything `evoaug run` does, for an application that links
+// EvoAug::core instead of calling the CLI (the CLI's commands are thin wrappers over it).
+//
+//   evoaug::Runtime runtime;                                  // its own plugin registry
+//   evoaug::Pipeline pipeline = runtime.load("P.toml", {"pretrain.max_epochs=5"});
+//   evoaug::Callbacks callbacks;
+//   callbacks.on_epoch = [](const evoaug::EpochSummary& e) { std::cout << e.valid_loss << "\n"; };
+//   evoaug::RunResult result = pipeline.run(callbacks);        // pretrain, fine-tune, test
+//   double auroc = result.stages.back().test.mean.at("auroc");
+//
+// Every failure is thrown as evoaug::Error with a message a user can act on.
+// Nothing here is process-wide except what LibTorch itself keeps so: the intra-op thread
+// count ([runtime] threads) and the default generator that dropout draws from, which a
+// stage seeds before it starts. Two Runtime instances can coexist, each with its plugins.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "evoaug/error.h"
+#include "evoaug/plugin_registry.h"
+
+namespace evoaug {
+
+/// Metrics of one split: per task and their mean over tasks. Regression models get
+/// "mse", "pearson", "spearman"; classifiers "auroc", "aupr", "accuracy". A value that
+/// is undefined (AUROC of a task whose labels are all one class) is NaN and left out of
+/// the mean.
+struct Metrics {
+  double loss = 0.0;
+  std::vector<std::string> tasks;                       ///< task names, in output order
+  std::map<std::string, std::vector<double>> per_task;  ///< metric name -> one value per task
+  std::map<std::string, double> mean;                   ///< metric name -> mean over tasks
+};
+
+/// Reported after every training batch.
+struct BatchProgress {
+  std::string stage;  ///< "pretrain" or "finetune"
+  int epoch = 0;      ///< 1-based
+  int max_epochs = 0;
+  std::int64_t batch = 0;    ///< 1-based, within the epoch
+  std::int64_t batches = 0;  ///< per epoch
+  double loss = 0.0;         ///< mean training loss of the epoch so far
+  double sequences_per_second = 0.0;
+  double eta_seconds = 0.0;  ///< until the end of this epoch
+};
+
+/// Reported after every epoch (one row of metrics.csv).
+struct EpochSummary {
+  std::string stage;
+  int epoch = 0;
+  double train_loss = 0.0;
+  double valid_loss = 0.0;
+  double learning_rate = 0.0;  ///< the rate this epoch trained with
+  Metrics valid;
+  double seconds = 0.0;
+  bool improved = false;  ///< a new best validation loss (the best checkpoint was written)
+};
+
+/// One training stage that ran, and its best weights' test metrics.
+struct StageResult {
+  std::string stage;
+  int epochs_run = 0;
+  int best_epoch = 0;
+  double best_valid_loss = 0.0;
+  std::string stop_reason;  ///< "max_epochs" or "early_stopping"
+  double seconds = 0.0;
+  Metrics test;
+  std::filesystem::path best_checkpoint;
+};
+
+/// What run() / pretrain() / finetune() produced; also written to report.json.
+struct RunResult {
+  std::vector<StageResult> stages;
+  std::filesystem::path output_dir;
+  std::string device;  ///< where it ran, e.g. "cpu" or "cuda:0"
+  std::uint64_t seed = 0;
+};
+
+/// Hooks into training. Each may be left empty. They run on the training thread, between
+/// batches; Pipeline::request_stop() may be called from them (or from any thread).
+struct Callbacks {
+  std::function<void(const BatchProgress&)> on_batch;
+  std::function<void(const EpochSummary&)> on_epoch;
+  /// Before a stage's first batch, with the model as it starts that stage (fine-tuning
+  /// starts from the best pretraining weights).
+  std::function<void(const std::string& stage, const torch::nn::Module& model)> on_stage_start;
+};
+
+struct RunOptions {
+  /// Continue from the checkpoints in output_dir instead of starting afresh; reaches the
+  /// same result as an uninterrupted run (CPU, one thread).
+  bool resume = false;
+  /// Install SIGINT/SIGTERM handlers for the run: the current batch finishes, a checkpoint
+  /// is written and the run throws Interrupted. Off by default for embedding applications
+  /// (the handlers are process-wide); the CLI turns it on.
+  bool handle_signals = false;
+};
+
+/// Thrown when a run stops early on request (a signal or request_stop()) after writing a
+/// checkpoint; the message says how to resume.
+class EVOAUG_SDK_VISIBLE Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
+class Runtime;
+
+/// A validated pipeline file: configuration, plugins and model are checked when it is
+/// built. Keeps its Runtime's plugins alive. Not copyable; movable.
+class Pipeline {
+ public:
+  ~Pipeline();
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+
+  /// What `evoaug check` prints: data shape, augmentations, model layers, parameters.
+  std::string summary() const;
+  /// The configuration with every default filled in, as TOML.
+  std::string resolved_toml() const;
+  std::filesystem::path output_dir() const;
+
+  /// Pretraining, fine-tuning from its best weights, testing both; writes report.json,
+  /// metrics.csv and the checkpoints in output_dir. A stage switched off in the file
+  /// ([finetune] enabled = false) is skipped.
+  RunResult run(const Callbacks& callbacks = {}, const RunOptions& options = {});
+  /// The pretraining stage only (and its test).
+  RunResult pretrain(const Callbacks& callbacks = {}, const RunOptions& options = {});
+  /// The fine-tuning stage only, starting from the weights in `checkpoint`.
+  RunResult finetune(const std::filesystem::path& checkpoint, const Callbacks& callbacks = {},
+                     const RunOptions& options = {});
+  /// Test metrics of the weights in `checkpoint`.
+  Metrics evaluate(const std::filesystem::path& checkpoint);
+  /// Writes a TSV of predictions for the sequences of a FASTA or HDF5 file (one row per
+  /// sequence: id, then one column per task; logits become probabilities).
+  void predict(const std::filesystem::path& checkpoint, const std::filesystem::path& input,
+               const std::filesystem::path& output);
+
+  /// Asks a running stage to stop after its current batch (thread-safe).
+  void request_stop();
+
+ private:
+  friend class Runtime;
+  struct Impl;
+  explicit Pipeline(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Owns a plugin registry and builds pipelines with it.
+class Runtime {
+ public:
+  struct Options {
+    /// Scan default_plugin_folders() (the built-in plugins) on construction.
+    bool scan_default_folders = true;
+    /// Further folders to scan.
+    std::vector<std::filesystem::path> plugin_folders;
+  };
+  Runtime();
+  explicit Runtime(Options options);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  /// The registry: load() more plugin libraries, list components.
+  PluginRegistry& plugins();
+
+  /// Builds a pipeline from a file. `overrides` are "table.key=value" strings, as after
+  /// `--set` on the command line. Errors name file, line and column.
+  Pipeline load(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
+  /// The same from TOML text; relative paths resolve against `base_dir`.
+  Pipeline parse(const std::string& toml_text, const std::string& source_name = "<pipeline>",
+                 const std::vector<std::string>& overrides = {},
+                 const std::filesystem::path& base_dir = std::filesystem::current_path());
+  /// The pipeline a checkpoint was trained with (its resolved configuration).
+  Pipeline from_checkpoint(const std::filesystem::path& checkpoint,
+                           const std::vector<std::string>& overrides = {});
+
+ private:
+  std::shared_ptr<PluginRegistry> registry_;
+};
+
+}  // namespace evoaug

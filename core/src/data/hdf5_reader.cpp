@@ -1,0 +1,323 @@
+#include <H5Cpp.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "data/hdf5_io.h"
+#include "evoaug/error.h"
+#include "util/suggest.h"
+
+namespace evoaug {
+namespace fs = std::filesystem;
+
+const char* split_name(SplitId split) {
+  switch (split) {
+    case SplitId::train: return "train";
+    case SplitId::valid: return "valid";
+    case SplitId::test: return "test";
+  }
+  return "?";
+}
+
+AxisOrder parse_axis_order(const std::string& text) {
+  if (text == "auto") return AxisOrder::detect;
+  if (text == "channels_first") return AxisOrder::channels_first;
+  if (text == "channels_last") return AxisOrder::channels_last;
+  throw Error("unknown axis order '" + text + "'; known: auto, channels_first (N, 4, L), channels_last (N, L, 4)");
+}
+
+bool is_hdf5_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char signature[8] = {};
+  in.read(signature, sizeof signature);
+  return in && std::string(signature, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
+}
+
+namespace {
+
+// Values per block when X is read: 16 MB of float32, whatever the sequence length.
+constexpr std::int64_t kBlockValues = std::int64_t{4} << 20;
+
+std::string shape_text(const std::vector<hsize_t>& dims) {
+  std::string text = "(";
+  for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
+  return text + (dims.size() == 1 ? ",)" : ")");
+}
+
+std::string type_name(const H5::DataSet& data) {
+  const H5T_class_t type_class = data.getTypeClass();
+  const std::size_t size = data.getDataType().getSize();
+  if (type_class == H5T_FLOAT) return "float" + std::to_string(8 * size);
+  if (type_class == H5T_INTEGER) {
+    const bool is_signed = data.getIntType().getSign() != H5T_SGN_NONE;
+    return std::string(is_signed ? "int" : "uint") + std::to_string(8 * size);
+  }
+  if (type_class == H5T_ENUM && size == 1) return "bool";
+  return "an unsupported type";
+}
+
+// One open file with the messages that name it.
+class Hdf5File {
+ public:
+  explicit Hdf5File(const fs::path& path) : path_(path) {
+    if (!fs::exists(path)) throw Error("HDF5 file '" + path.string() + "' does not exist");
+    if (fs::is_directory(path)) throw Error("HDF5 file '" + path.string() + "' is a folder, not a file");
+    H5::Exception::dontPrint();
+    try {
+      if (!H5::H5File::isHdf5(path.string())) throw Error("'" + path.string() + "' is not an HDF5 file");
+      file_.openFile(path.string(), H5F_ACC_RDONLY);
+    } catch (const H5::Exception& e) {
+      throw Error("cannot open HDF5 file '" + path.string() + "': " + e.getDetailMsg());
+    }
+  }
+
+  std::vector<std::string> dataset_names() const {
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < file_.getNumObjs(); ++i)
+      if (file_.getObjTypeByIdx(i) == H5G_DATASET) names.push_back(file_.getObjnameByIdx(i));
+    return names;
+  }
+
+  // The configured name, or the upper-case default, or the lower-case one.
+  std::string resolve(const std::string& configured, const std::string& upper, const std::string& key) const {
+    if (!configured.empty()) {
+      if (!file_.nameExists(configured))
+        throw Error(where(configured) + ": no such dataset (set by [data] " + key + "); " + present());
+      return configured;
+    }
+    if (file_.nameExists(upper)) return upper;
+    std::string lower = upper;
+    lower[0] = static_cast<char>(std::tolower(lower[0]));
+    if (file_.nameExists(lower)) return lower;
+    throw Error("HDF5 file '" + path_.string() + "' has no dataset '" + upper + "' (nor '" + lower + "'); " +
+                present() + ". Name it with [data] " + key + " = \"...\"");
+  }
+
+  H5::DataSet open(const std::string& name) const {
+    try {
+      return file_.openDataSet(name);
+    } catch (const H5::Exception& e) {
+      throw Error(where(name) + ": cannot open dataset: " + e.getDetailMsg());
+    }
+  }
+
+  std::string where(const std::string& dataset) const { return path_.string() + ": dataset '" + dataset + "'"; }
+  const fs::path& path() const { return path_; }
+  const H5::H5File& handle() const { return file_; }
+
+ private:
+  std::string present() const {
+    const auto names = dataset_names();
+    return names.empty() ? "the file holds no datasets" : "datasets in the file: " + join(names);
+  }
+  fs::path path_;
+  H5::H5File file_;
+};
+
+std::vector<hsize_t> dims_of(const H5::DataSet& data) {
+  const H5::DataSpace space = data.getSpace();
+  std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
+  space.getSimpleExtentDims(dims.data());
+  return dims;
+}
+
+Hdf5SplitHeader read_split_header(const Hdf5File& file, SplitId split, const Hdf5ReadOptions& options) {
+  const auto index = static_cast<std::size_t>(split);
+  const std::string suffix = std::string("_") + split_name(split);
+  Hdf5SplitHeader header;
+  header.x_name = file.resolve(options.x_names[index], "X" + suffix, "x" + suffix);
+  header.y_name = file.resolve(options.y_names[index], "Y" + suffix, "y" + suffix);
+  const H5::DataSet x = file.open(header.x_name);
+  const H5::DataSet y = file.open(header.y_name);
+  const auto x_dims = dims_of(x);
+  const auto y_dims = dims_of(y);
+
+  header.x_type = type_name(x);
+  if (header.x_type == "an unsupported type")
+    throw Error(file.where(header.x_name) + ": X must be float32, float64, uint8 or bool");
+  if (x_dims.size() != 3)
+    throw Error(file.where(header.x_name) + ": X must have rank 3, (N, 4, L) or (N, L, 4); its shape is " +
+                shape_text(x_dims));
+  const bool axis1_is_4 = x_dims[1] == 4, axis2_is_4 = x_dims[2] == 4;
+  switch (options.axis_order) {
+    case AxisOrder::channels_first: header.channels_last = false; break;
+    case AxisOrder::channels_last: header.channels_last = true; break;
+    case AxisOrder::detect:
+      if (axis1_is_4 && axis2_is_4)
+        throw Error(file.where(header.x_name) + ": shape " + shape_text(x_dims) +
+                    " could be (N, 4, L) or (N, L, 4); set [data] axis_order = \"channels_first\" or "
+                    "\"channels_last\"");
+      header.channels_last = axis2_is_4;
+      break;
+  }
+  header.count = static_cast<std::int64_t>(x_dims[0]);
+  header.alphabet = static_cast<std::int64_t>(header.channels_last ? x_dims[2] : x_dims[1]);
+  header.length = static_cast<std::int64_t>(header.channels_last ? x_dims[1] : x_dims[2]);
+  if (header.alphabet != 4)
+    throw Error(file.where(header.x_name) + ": the alphabet axis has size " + std::to_string(header.alphabet) +
+                ", not 4 (A, C, G, T), in shape " + shape_text(x_dims) +
+                (options.axis_order == AxisOrder::detect ? "" : "; check [data] axis_order"));
+  if (header.count == 0) throw Error(file.where(header.x_name) + ": the " + split_name(split) + " split is empty");
+  if (header.length == 0) throw Error(file.where(header.x_name) + ": sequences have length 0");
+
+  if (y_dims.size() != 1 && y_dims.size() != 2)
+    throw Error(file.where(header.y_name) + ": Y must be (N, T) or (N,); its shape is " + shape_text(y_dims));
+  const H5T_class_t y_class = y.getTypeClass();
+  if (y_class != H5T_FLOAT && y_class != H5T_INTEGER && !(y_class == H5T_ENUM && y.getDataType().getSize() == 1))
+    throw Error(file.where(header.y_name) + ": Y must hold numbers (float or integer)");
+  header.tasks = y_dims.size() == 2 ? static_cast<std::int64_t>(y_dims[1]) : 1;
+  if (header.tasks == 0) throw Error(file.where(header.y_name) + ": Y has zero tasks, shape " + shape_text(y_dims));
+  if (static_cast<std::int64_t>(y_dims[0]) != header.count)
+    throw Error(file.path().string() + ": " + split_name(split) + " split: '" + header.x_name + "' has " +
+                std::to_string(header.count) + " sequences but '" + header.y_name + "' has " +
+                std::to_string(y_dims[0]) + " rows of labels");
+  return header;
+}
+
+std::vector<std::string> read_task_names(const Hdf5File& file, std::int64_t tasks) {
+  std::vector<std::string> names;
+  try {
+    if (file.handle().attrExists("task_names")) {
+      const H5::Attribute attribute = file.handle().openAttribute("task_names");
+      std::string text;
+      attribute.read(attribute.getStrType(), text);
+      std::size_t start = 0;
+      while (start <= text.size()) {
+        const std::size_t tab = text.find('\t', start);
+        names.push_back(text.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+        if (tab == std::string::npos) break;
+        start = tab + 1;
+      }
+    }
+  } catch (const H5::Exception&) {
+    names.clear();  // an attribute of another shape, written by another tool: not ours
+  }
+  if (static_cast<std::int64_t>(names.size()) != tasks) {
+    if (!names.empty())
+      spdlog::warn("{}: attribute task_names has {} names for {} tasks; using task_0..", file.path().string(),
+                   names.size(), tasks);
+    names.clear();
+    for (std::int64_t t = 0; t < tasks; ++t) names.push_back("task_" + std::to_string(t));
+  }
+  return names;
+}
+
+// Reads X block by block into (N, 4, L), uint8 while every value is 0 or 1, switching to
+// float32 (and converting the rows already read) at the first other value.
+at::Tensor read_x(const Hdf5File& file, const Hdf5SplitHeader& header) {
+  const H5::DataSet data = file.open(header.x_name);
+  const std::int64_t count = header.count, length = header.length, per_row = 4 * length;
+  const std::int64_t block_rows = std::max<std::int64_t>(1, kBlockValues / per_row);
+  const bool is_bool = header.x_type == "bool";
+  const H5::DataType memory_type = is_bool ? data.getDataType() : H5::DataType(H5::PredType::NATIVE_FLOAT);
+
+  at::Tensor out = torch::empty({count, 4, length}, torch::kUInt8);
+  bool exact = true;
+  std::vector<float> block(static_cast<std::size_t>(std::min(count, block_rows) * per_row));
+  std::vector<std::int8_t> bool_block(is_bool ? block.size() : 0);
+  const H5::DataSpace file_space = data.getSpace();
+  const hsize_t dim1 = header.channels_last ? static_cast<hsize_t>(length) : 4;
+  const hsize_t dim2 = header.channels_last ? 4 : static_cast<hsize_t>(length);
+
+  for (std::int64_t start = 0; start < count; start += block_rows) {
+    const std::int64_t rows = std::min(block_rows, count - start);
+    const hsize_t offset[3] = {static_cast<hsize_t>(start), 0, 0};
+    const hsize_t extent[3] = {static_cast<hsize_t>(rows), dim1, dim2};
+    H5::DataSpace selection = file_space;
+    selection.selectHyperslab(H5S_SELECT_SET, extent, offset);
+    const H5::DataSpace memory_space(3, extent);
+    try {
+      if (is_bool) {
+        data.read(bool_block.data(), memory_type, memory_space, selection);
+        for (std::size_t i = 0; i < static_cast<std::size_t>(rows * per_row); ++i) block[i] = bool_block[i] ? 1.f : 0.f;
+      } else {
+        data.read(block.data(), memory_type, memory_space, selection);
+      }
+    } catch (const H5::Exception& e) {
+      throw Error(file.where(header.x_name) + ": cannot read rows " + std::to_string(start) + ".." +
+                  std::to_string(start + rows - 1) + ": " + e.getDetailMsg());
+    }
+    at::Tensor values = torch::from_blob(block.data(), {rows, static_cast<std::int64_t>(dim1),
+                                                        static_cast<std::int64_t>(dim2)}, torch::kFloat32);
+    if (header.channels_last) values = values.transpose(1, 2);
+    if (exact && !((values == 0) | (values == 1)).all().item<bool>()) {
+      exact = false;
+      if (!torch::isfinite(values).all().item<bool>())
+        throw Error(file.where(header.x_name) + ": X holds NaN or infinite values near row " + std::to_string(start));
+      at::Tensor widened = torch::empty({count, 4, length}, torch::kFloat32);
+      widened.narrow(0, 0, start).copy_(out.narrow(0, 0, start));
+      out = widened;  // the uint8 copy is released here
+    } else if (!exact && !torch::isfinite(values).all().item<bool>()) {
+      throw Error(file.where(header.x_name) + ": X holds NaN or infinite values near row " + std::to_string(start));
+    }
+    out.narrow(0, start, rows).copy_(values);
+  }
+  return out;
+}
+
+at::Tensor read_y(const Hdf5File& file, const Hdf5SplitHeader& header) {
+  const H5::DataSet data = file.open(header.y_name);
+  at::Tensor y = torch::empty({header.count, header.tasks}, torch::kFloat32);
+  try {
+    if (data.getTypeClass() == H5T_ENUM) {
+      std::vector<std::int8_t> raw(static_cast<std::size_t>(y.numel()));
+      data.read(raw.data(), data.getDataType());
+      float* out = y.data_ptr<float>();
+      for (std::size_t i = 0; i < raw.size(); ++i) out[i] = raw[i] ? 1.f : 0.f;
+    } else {
+      data.read(y.data_ptr<float>(), H5::PredType::NATIVE_FLOAT);
+    }
+  } catch (const H5::Exception& e) {
+    throw Error(file.where(header.y_name) + ": cannot read: " + e.getDetailMsg());
+  }
+  const at::Tensor bad = (~torch::isfinite(y)).nonzero();
+  if (bad.size(0) > 0)
+    throw Error(file.where(header.y_name) + ": " + std::to_string(bad.size(0)) +
+                " label(s) are NaN or infinite, the first at row " + std::to_string(bad[0][0].item<std::int64_t>()) +
+                ", task " + std::to_string(bad[0][1].item<std::int64_t>()));
+  return y;
+}
+
+}  // namespace
+
+Hdf5Header read_hdf5_header(const fs::path& path, const Hdf5ReadOptions& options) {
+  const Hdf5File file(path);
+  Hdf5Header header;
+  try {
+    for (SplitId split : kSplitIds)
+      header.splits[static_cast<std::size_t>(split)] = read_split_header(file, split, options);
+  } catch (const H5::Exception& e) {
+    throw Error(path.string() + ": cannot read dataset shapes: " + e.getDetailMsg());
+  }
+  const Hdf5SplitHeader& train = header.splits[0];
+  for (const auto& split : header.splits) {
+    if (split.length != train.length)
+      throw Error(path.string() + ": sequences in '" + split.x_name + "' have length " +
+                  std::to_string(split.length) + " but those in '" + train.x_name + "' have length " +
+                  std::to_string(train.length));
+    if (split.tasks != train.tasks)
+      throw Error(path.string() + ": '" + split.y_name + "' has " + std::to_string(split.tasks) +
+                  " tasks but '" + train.y_name + "' has " + std::to_string(train.tasks));
+  }
+  header.task_names = read_task_names(file, train.tasks);
+  return header;
+}
+
+Dataset read_hdf5_dataset(const fs::path& path, const Hdf5ReadOptions& options) {
+  const Hdf5Header header = read_hdf5_header(path, options);
+  const Hdf5File file(path);
+  Dataset dataset;
+  Split* splits[3] = {&dataset.train, &dataset.valid, &dataset.test};
+  for (SplitId split : kSplitIds) {
+    const auto& split_header = header.splits[static_cast<std::size_t>(split)];
+    splits[static_cast<std::size_t>(split)]->x = read_x(file, split_header);
+    splits[static_cast<std::size_t>(split)]->y = read_y(file, split_header);
+  }
+  dataset.task_names = header.task_names;
+  dataset.source = path.string();
+  return dataset;
+}
+
+}  // namespace evoaug

@@ -1,0 +1,117 @@
+#include "data/labeled_fasta.h"
+
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include "evoaug/error.h"
+#include "test_support.h"
+
+using namespace evoaug;
+using evoaug::testing::TempDir;
+using evoaug::testing::write_file;
+using Catch::Matchers::Contains;
+
+TEST_CASE("FASTA + labels: ids are matched whatever the order, lower case is accepted", "[data]") {
+  TempDir dir;
+  write_fasta(dir / "s.fa.gz", {{"a", "acgt", 0}, {"b", "GGCC", 0}, {"c", "TTAA", 0}});
+  write_file(dir / "l.tsv", "id\tbound\tsignal\nc\t0\t-1.5\na\t1\t2.25\nb\t1\t0\n");
+  const auto data = read_labeled_fasta(dir / "s.fa.gz", dir / "l.tsv");
+  CHECK(data.task_names == std::vector<std::string>{"bound", "signal"});
+  CHECK(data.ids == std::vector<std::string>{"a", "b", "c"});
+  CHECK(data.x.scalar_type() == torch::kUInt8);
+  CHECK(one_hot_decode(data.x) == std::vector<std::string>{"ACGT", "GGCC", "TTAA"});
+  CHECK(torch::allclose(data.y, torch::tensor({1.f, 2.25f, 1.f, 0.f, 0.f, -1.5f}).reshape({3, 2})));
+}
+
+TEST_CASE("FASTA + labels: the N policies", "[data]") {
+  TempDir dir;
+  write_file(dir / "s.fa", ">a\nACGT\n>b\nACNT\n>c\nnnGG\n");
+  write_file(dir / "l.tsv", "id\tt\na\t1\nb\t0\nc\t1\n");
+  FastaDataOptions options;  // drop, the default
+  auto data = read_labeled_fasta(dir / "s.fa", dir / "l.tsv", options);
+  CHECK(data.dropped_for_n == 2);
+  CHECK(data.ids == std::vector<std::string>{"a"});
+  CHECK(data.y.sizes() == torch::IntArrayRef({1, 1}));
+
+  options.n_policy = NPolicy::uniform;
+  data = read_labeled_fasta(dir / "s.fa", dir / "l.tsv", options);
+  CHECK(data.dropped_for_n == 0);
+  CHECK(data.n_positions == 3);
+  CHECK(data.x.scalar_type() == torch::kFloat32);
+  CHECK(data.x[1].select(1, 2).allclose(torch::full({4}, 0.25)));
+
+  options.n_policy = NPolicy::zero;
+  data = read_labeled_fasta(dir / "s.fa", dir / "l.tsv", options);
+  CHECK(data.x.scalar_type() == torch::kUInt8);
+  CHECK(data.x[2].narrow(1, 0, 2).sum().item<int>() == 0);
+
+  write_file(dir / "all_n.fa", ">a\nNNNN\n");
+  write_file(dir / "a.tsv", "id\tt\na\t1\n");
+  REQUIRE_THROWS_WITH(read_labeled_fasta(dir / "all_n.fa", dir / "a.tsv"), Contains("nothing is left"));
+}
+
+TEST_CASE("FASTA + labels: missing, duplicate and extra ids are listed", "[data]") {
+  TempDir dir;
+  write_file(dir / "s.fa", ">a\nACGT\n>b\nACGT\n>c\nACGT\n");
+  write_file(dir / "missing.tsv", "id\tt\na\t1\n");
+  REQUIRE_THROWS_WITH(read_labeled_fasta(dir / "s.fa", dir / "missing.tsv"),
+                      Contains("2 sequence(s)") && Contains("'b', 'c'") && Contains("missing.tsv"));
+  write_file(dir / "extra.tsv", "id\tt\na\t1\nb\t0\nc\t0\nzz\t1\n");
+  REQUIRE_THROWS_WITH(read_labeled_fasta(dir / "s.fa", dir / "extra.tsv"),
+                      Contains("1 id(s)") && Contains("'zz' (line 5)"));
+  write_file(dir / "dup.tsv", "id\tt\na\t1\nb\t0\na\t0\nc\t1\n");
+  REQUIRE_THROWS_WITH(read_labeled_fasta(dir / "s.fa", dir / "dup.tsv"),
+                      Contains("dup.tsv") && Contains("'a' (lines 2 and 4)"));
+  write_file(dir / "dup.fa", ">a\nACGT\n>a\nACGT\n");
+  REQUIRE_THROWS_WITH(read_labeled_fasta(dir / "dup.fa", dir / "missing.tsv"),
+                      Contains("dup.fa") && Contains("'a' (lines 1 and 3)"));
+  // Many missing ids: a few are listed, with a count of the rest.
+  std::string many;
+  for (int i = 0; i < 9; ++i) many += ">m" + std::to_string(i) + "\nACGT\n";
+  write_file(dir / "many.fa", many);
+  REQUIRE_THROWS_WITH(read_labeled_fasta(dir / "many.fa", dir / "missing.tsv"), Contains("and 4 more"));
+}
+
+TEST_CASE("FASTA + labels: bad label files name file and line", "[data]") {
+  TempDir dir;
+  write_file(dir / "s.fa", ">a\nACGT\n");
+  write_file(dir / "nan.tsv", "id\tt\na\tnan\n");
+  REQUIRE_THROWS_WITH(read_label_table(dir / "nan.tsv"), Contains("nan.tsv:2:") && Contains("not finite"));
+  write_file(dir / "text.tsv", "id\tt\na\thigh\n");
+  REQUIRE_THROWS_WITH(read_label_table(dir / "text.tsv"), Contains("text.tsv:2:") && Contains("'high' is not a number"));
+  write_file(dir / "fields.tsv", "id\tt\tu\na\t1\n");
+  REQUIRE_THROWS_WITH(read_label_table(dir / "fields.tsv"), Contains("fields.tsv:2:") && Contains("expected 3"));
+  write_file(dir / "header.tsv", "id\n");
+  REQUIRE_THROWS_WITH(read_label_table(dir / "header.tsv"), Contains("header.tsv:1:") && Contains("at least one task"));
+  CHECK(read_label_header(dir / "fields.tsv") == std::vector<std::string>{"t", "u"});
+}
+
+TEST_CASE("FASTA + labels: unequal lengths are an error, or padded/trimmed around the centre", "[data]") {
+  TempDir dir;
+  write_file(dir / "s.fa", ">a\nACGTAC\n>b\nGGGG\n>c\nTTTTTTTT\n");
+  write_file(dir / "l.tsv", "id\tt\na\t1\nb\t0\nc\t1\n");
+  REQUIRE_THROWS_WITH(read_labeled_fasta(dir / "s.fa", dir / "l.tsv"),
+                      Contains("s.fa:3:") && Contains("'b' has length 4") && Contains("length_policy"));
+
+  FastaDataOptions options;
+  options.length_policy = LengthPolicy::pad_or_trim;
+  options.length = 6;
+  auto data = read_labeled_fasta(dir / "s.fa", dir / "l.tsv", options);
+  CHECK(data.padded == 1);
+  CHECK(data.trimmed == 1);
+  CHECK(one_hot_decode(data.x) == std::vector<std::string>{"ACGTAC", "NGGGGN", "TTTTTT"});
+  CHECK(data.x[1].select(1, 0).sum().item<int>() == 0);  // padding is zero columns
+
+  options.length_policy = LengthPolicy::pad;
+  options.length = 0;  // the longest
+  data = read_labeled_fasta(dir / "s.fa", dir / "l.tsv", options);
+  CHECK(data.x.size(2) == 8);
+  CHECK(one_hot_decode(data.x)[1] == "NNGGGGNN");
+
+  options.length_policy = LengthPolicy::trim;  // the shortest
+  data = read_labeled_fasta(dir / "s.fa", dir / "l.tsv", options);
+  CHECK(one_hot_decode(data.x) == std::vector<std::string>{"CGTA", "GGGG", "TTTT"});
+
+  options.length_policy = LengthPolicy::pad_or_trim;
+  REQUIRE_THROWS_WITH(read_labeled_fasta(dir / "s.fa", dir / "l.tsv", options), Contains("[data] length"));
+}

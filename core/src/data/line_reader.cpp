@@ -1,0 +1,73 @@
+#include "data/line_reader.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "evoaug/error.h"
+
+namespace evoaug {
+namespace fs = std::filesystem;
+
+// gzread also reads uncompressed files as they are, so one code path serves both.
+struct LineReader::Stream {
+  gzFile file = nullptr;
+  std::vector<char> buffer = std::vector<char>(1 << 16);
+  std::size_t begin = 0, end = 0;
+  bool eof = false;
+};
+
+LineReader::LineReader(const fs::path& file, const std::string& what)
+    : file_(file), stream_(std::make_unique<Stream>()) {
+  if (!fs::exists(file)) throw Error(what + " '" + file.string() + "' does not exist");
+  if (fs::is_directory(file)) throw Error(what + " '" + file.string() + "' is a folder, not a file");
+  stream_->file = gzopen(file.c_str(), "rb");
+  if (!stream_->file) throw Error("cannot open " + what + " '" + file.string() + "': " + std::strerror(errno));
+  gzbuffer(stream_->file, 1 << 17);
+}
+
+LineReader::~LineReader() {
+  if (stream_ && stream_->file) gzclose(stream_->file);
+}
+
+std::string LineReader::where() const { return file_.string() + ":" + std::to_string(line_number_); }
+
+bool LineReader::next(std::string& line) {
+  line.clear();
+  Stream& s = *stream_;
+  while (true) {
+    if (s.begin == s.end) {
+      if (s.eof) return false;
+      const int got = gzread(s.file, s.buffer.data(), static_cast<unsigned>(s.buffer.size()));
+      if (got < 0) {
+        int code = 0;
+        const char* message = gzerror(s.file, &code);
+        throw Error(file_.string() + ":" + std::to_string(line_number_ + 1) + ": cannot read (" + message +
+                    "; a truncated or corrupt gzip file?)");
+      }
+      s.begin = 0;
+      s.end = static_cast<std::size_t>(got);
+      if (got == 0) {
+        s.eof = true;
+        if (line.empty()) return false;
+        ++line_number_;  // a last line without '\n'
+        return true;
+      }
+    }
+    const char* start = s.buffer.data() + s.begin;
+    const void* newline = std::memchr(start, '\n', s.end - s.begin);
+    if (newline) {
+      const std::size_t count = static_cast<std::size_t>(static_cast<const char*>(newline) - start);
+      line.append(start, count);
+      s.begin += count + 1;
+      ++line_number_;
+      return true;
+    }
+    line.append(start, s.end - s.begin);
+    s.begin = s.end;
+  }
+}
+
+}  // namespace evoaug

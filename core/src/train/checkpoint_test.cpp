@@ -1,0 +1,94 @@
+// Checkpoints: a round trip keeps weights and state; writes are atomic; a checkpoint of
+// another model or a foreign file is refused with a message naming it.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "evoaug/error.h"
+#include "test_support.h"
+#include "train/checkpoint.h"
+
+namespace {
+
+struct Tiny : torch::nn::Module {
+  explicit Tiny(int width) {
+    linear = register_module("linear", torch::nn::Linear(3, width));
+    norm = register_module("norm", torch::nn::BatchNorm1d(width));
+  }
+  torch::nn::Linear linear{nullptr};
+  torch::nn::BatchNorm1d norm{nullptr};
+};
+
+}  // namespace
+
+TEST_CASE("A checkpoint round trip restores weights, buffers and state", "[checkpoint]") {
+  evoaug::testing::TempDir dir;
+  torch::manual_seed(1);
+  Tiny saved(4);
+  {
+    torch::NoGradGuard no_grad;
+    saved.norm->running_mean.fill_(0.25);
+  }
+  evoaug::CheckpointState state;
+  state.stage = "pretrain";
+  state.epoch = 7;
+  state.batches_done = 3;
+  state.schedule.best_loss = 0.125;
+  state.schedule.best_epoch = 5;
+  state.schedule.learning_rate = 1e-4;
+  state.history_csv = "stage,epoch\npretrain,1\n";
+  state.config_toml = "[runtime]\nseed = 3\n";
+  state.components = {{"chip_cnn", "1.0.0"}, {"mutation", "1.2.0"}};
+  state.generator_states["default"] = torch::arange(10, torch::kUInt8);
+  state.optimizer = torch::tensor({1, 2, 3}, torch::kUInt8);
+
+  const auto file = dir / "checkpoints" / "best.pt";
+  evoaug::save_checkpoint(file, saved, state);
+  for (const auto& entry : std::filesystem::directory_iterator(file.parent_path()))
+    CHECK(entry.path().filename() == "best.pt");  // no temporary file left behind
+
+  const auto loaded = evoaug::read_checkpoint(file);
+  CHECK(loaded.state.stage == "pretrain");
+  CHECK(loaded.state.epoch == 7);
+  CHECK(loaded.state.batches_done == 3);
+  CHECK(loaded.state.schedule.best_loss == 0.125);
+  CHECK(loaded.state.schedule.best_epoch == 5);
+  CHECK(loaded.state.history_csv == state.history_csv);
+  CHECK(loaded.state.config_toml == state.config_toml);
+  CHECK(loaded.state.components.size() == 2);
+  CHECK(torch::equal(loaded.state.generator_states.at("default"), state.generator_states.at("default")));
+  CHECK(torch::equal(loaded.state.optimizer, state.optimizer));
+  CHECK(loaded.weights.count("linear.weight") == 1);
+  CHECK(loaded.weights.count("norm.running_mean") == 1);
+
+  torch::manual_seed(2);
+  Tiny restored(4);
+  evoaug::load_weights(restored, loaded.weights, file);
+  CHECK(torch::equal(restored.linear->weight, saved.linear->weight));
+  CHECK(torch::equal(restored.norm->running_mean, saved.norm->running_mean));
+}
+
+TEST_CASE("Weights of another shape or model are refused by name", "[checkpoint]") {
+  evoaug::testing::TempDir dir;
+  Tiny four(4);
+  evoaug::save_checkpoint(dir / "a.pt", four, {});
+  Tiny five(5);
+  const auto weights = evoaug::read_checkpoint(dir / "a.pt").weights;
+  CHECK_THROWS_WITH(evoaug::load_weights(five, weights, dir / "a.pt"),
+                    Catch::Contains("linear.weight") && Catch::Contains("shape"));
+  auto fewer = weights;
+  fewer.erase("norm.bias");
+  CHECK_THROWS_WITH(evoaug::load_weights(four, fewer, dir / "a.pt"), Catch::Contains("norm.bias"));
+}
+
+TEST_CASE("A file that is not a checkpoint is an error naming it", "[checkpoint]") {
+  evoaug::testing::TempDir dir;
+  evoaug::testing::write_file(dir / "notes.pt", "not a checkpoint");
+  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "notes.pt"), Catch::Contains("notes.pt"));
+  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "missing.pt"), Catch::Contains("missing.pt"));
+  // A PyTorch file of something else.
+  const auto bytes = torch::pickle_save(torch::ones({2}));
+  std::ofstream(dir / "tensor.pt", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "tensor.pt"), Catch::Contains("not an evoaug checkpoint"));
+}

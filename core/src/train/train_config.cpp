@@ -1,0 +1,81 @@
+#include "train/train_config.h"
+
+#include "evoaug/error.h"
+
+namespace evoaug {
+
+sdk::Schema runtime_table_schema() {
+  return sdk::Schema()
+      .string("device", "auto", "where to train: auto (CUDA when available), cpu, cuda or cuda:N")
+      .integer("threads", 0, "CPU threads for LibTorch's operators; 0 keeps LibTorch's default", 0, 1024)
+      .integer("seed", 0, "seeds initialisation, shuffling, augmentation and dropout", 0)
+      .string("output_dir", "evoaug-output",
+              "where report.json, metrics.csv and checkpoints go (relative to the pipeline file)");
+}
+
+sdk::Schema stage_table_schema(const std::string& stage) {
+  const bool pretrain = stage == "pretrain";
+  sdk::Schema schema;
+  schema.boolean("enabled", true, pretrain ? "run this stage" : "run this stage (false: stop after pretraining)");
+  if (pretrain) schema.boolean("augment", true, "apply [augment]; false trains the paper's no-augmentation baseline");
+  schema.choice("optimizer", "adam", {"adam", "adamw", "sgd"}, "optimizer")
+      .real("learning_rate", pretrain ? 1e-3 : 1e-4, "initial learning rate", 0.0)
+      .real("weight_decay", 1e-6, "L2 penalty", 0.0)
+      .integer("max_epochs", pretrain ? 100 : 5, "epochs at most", 1)
+      .integer("batch_size", 128, "sequences per training batch", 1)
+      .integer("patience", pretrain ? 10 : 0, "stop after this many epochs without a lower validation loss; 0 = never", 0)
+      .integer("lr_patience", pretrain ? 5 : 0,
+               "multiply the learning rate by lr_factor after this many epochs without improvement; 0 = never", 0)
+      .real("lr_factor", 0.1, "learning-rate decay factor on a plateau", 0.0, 1.0)
+      .real("min_learning_rate", 0.0, "the decay never goes below this", 0.0)
+      .choice("loss", "auto", {"auto", "mse", "bce"},
+              "auto: MSE for regression models, binary cross-entropy on logits for classifiers");
+  return schema;
+}
+
+sdk::Schema evaluate_table_schema() {
+  return sdk::Schema().integer("batch_size", 256, "sequences per batch for validation, test and predict", 1);
+}
+
+RuntimeSettings read_runtime_settings(const PipelineFile& file) {
+  const sdk::Params p = read_core_table(file, "runtime", runtime_table_schema());
+  RuntimeSettings s;
+  s.device = p.string("device");
+  const bool cuda_index = s.device.rfind("cuda:", 0) == 0 && s.device.size() > 5 &&
+                          s.device.find_first_not_of("0123456789", 5) == std::string::npos;
+  if (s.device != "auto" && s.device != "cpu" && s.device != "cuda" && !cuda_index) {
+    const toml::node* node = find_table(file, "runtime")->get("device");
+    throw Error(position_of(*node) + ": [runtime]: key 'device' = \"" + s.device +
+                "\" is not a device; expected auto, cpu, cuda or cuda:N");
+  }
+  s.threads = static_cast<int>(p.integer("threads"));
+  s.seed = static_cast<std::uint64_t>(p.integer("seed"));
+  s.output_dir = p.string("output_dir");
+  return s;
+}
+
+StageSettings read_stage_settings(const PipelineFile& file, const std::string& stage) {
+  const sdk::Params p = read_core_table(file, stage, stage_table_schema(stage));
+  StageSettings s;
+  s.name = stage;
+  s.enabled = p.boolean("enabled");
+  s.augment = stage == "pretrain" && p.boolean("augment");
+  s.optimizer = p.string("optimizer");
+  s.learning_rate = p.real("learning_rate");
+  s.weight_decay = p.real("weight_decay");
+  s.max_epochs = static_cast<int>(p.integer("max_epochs"));
+  s.batch_size = p.integer("batch_size");
+  s.loss = p.string("loss");
+  s.schedule.patience = static_cast<int>(p.integer("patience"));
+  s.schedule.lr_patience = static_cast<int>(p.integer("lr_patience"));
+  s.schedule.lr_factor = p.real("lr_factor");
+  s.schedule.min_learning_rate = p.real("min_learning_rate");
+  return s;
+}
+
+EvaluateSettings read_evaluate_settings(const PipelineFile& file) {
+  const sdk::Params p = read_core_table(file, "evaluate", evaluate_table_schema());
+  return {p.integer("batch_size")};
+}
+
+}  // namespace evoaug

@@ -1,0 +1,313 @@
+#include "train/trainer.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "evoaug/error.h"
+#include "train/metrics.h"
+#include "train/report.h"
+
+namespace evoaug {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Salts of the run's random streams.
+constexpr std::uint64_t kStageSalt = 0x5747e;
+constexpr std::uint64_t kShuffleSalt = 0x5b0ff1e;
+constexpr std::uint64_t kAugmentSalt = 0xa06;
+constexpr std::uint64_t kEvaluationSalt = 0xe7a1;
+
+at::Tensor loss_value(LossKind loss, const at::Tensor& outputs, const at::Tensor& targets) {
+  return loss == LossKind::mse ? torch::mse_loss(outputs, targets)
+                               : torch::binary_cross_entropy_with_logits(outputs, targets);
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const StageSettings& s, sdk::Model& model) {
+  auto params = model.parameters();
+  if (s.optimizer == "adamw")
+    return std::make_unique<torch::optim::AdamW>(params,
+                                                 torch::optim::AdamWOptions(s.learning_rate).weight_decay(s.weight_decay));
+  if (s.optimizer == "sgd")
+    return std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(s.learning_rate).momentum(0.9).weight_decay(s.weight_decay));
+  return std::make_unique<torch::optim::Adam>(params,
+                                              torch::optim::AdamOptions(s.learning_rate).weight_decay(s.weight_decay));
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+at::Tensor optimizer_bytes(torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  std::string bytes;
+  archive.save_to([&](const void* data, size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  return torch::from_blob(bytes.data(), {static_cast<std::int64_t>(bytes.size())}, torch::kUInt8).clone();
+}
+
+void load_optimizer(torch::optim::Optimizer& optimizer, const at::Tensor& bytes, c10::Device device) {
+  if (!bytes.defined() || bytes.numel() == 0) return;
+  const auto cpu = bytes.contiguous().cpu();
+  torch::serialize::InputArchive archive;
+  archive.load_from(static_cast<const char*>(cpu.data_ptr()), static_cast<size_t>(cpu.numel()), device);
+  optimizer.load(archive);
+}
+
+// The default generators dropout draws from (process-wide in LibTorch): saved and
+// restored with a checkpoint so that a resumed run draws what an uninterrupted one would.
+at::Generator default_generator(c10::Device device) { return at::globalContext().defaultGenerator(device); }
+
+at::Tensor generator_state(at::Generator& generator) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_generator_state(at::Generator& generator, const at::Tensor& state) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+at::Tensor to_model_input(const at::Tensor& x, const at::Tensor& indices, c10::Device device) {
+  return x.index_select(0, indices).to(device, torch::kFloat32);
+}
+
+std::string format_loss(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+}  // namespace
+
+LossKind resolve_loss(const std::string& setting, sdk::OutputKind kind) {
+  if (setting == "mse") return LossKind::mse;
+  if (setting == "bce") return LossKind::bce;
+  return kind == sdk::OutputKind::regression ? LossKind::mse : LossKind::bce;
+}
+
+std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t salt) {
+  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (salt + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return (z ^ (z >> 31)) & 0x7fffffffffffffffULL;  // LibTorch seeds are signed on some paths
+}
+
+Metrics evaluate_split(sdk::Model& model, const Split& split, const AugmentPipeline& augment, LossKind loss,
+                       const std::vector<std::string>& task_names, c10::Device device, std::int64_t batch_size,
+                       std::uint64_t seed) {
+  const bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  at::Generator generator = make_generator(device, derive_seed(seed, kEvaluationSalt));
+  std::vector<at::Tensor> outputs;
+  const std::int64_t n = split.size();
+  for (std::int64_t start = 0; start < n; start += batch_size) {
+    const auto indices = torch::arange(start, std::min(n, start + batch_size), torch::kLong);
+    const auto x = augment.for_evaluation(to_model_input(split.x, indices, device), generator);
+    outputs.push_back(model.forward(x));
+  }
+  model.train(was_training);
+  const auto targets = split.y.to(device, torch::kFloat32);
+  const auto all = outputs.empty() ? torch::zeros_like(targets) : torch::cat(outputs);
+  Metrics metrics = compute_metrics(all, targets, model.output_kind(), task_names);
+  metrics.loss = n == 0 ? NAN : loss_value(loss, all, targets).item<double>();
+  return metrics;
+}
+
+at::Tensor predict_outputs(sdk::Model& model, const at::Tensor& x, const AugmentPipeline& augment,
+                           c10::Device device, std::int64_t batch_size, std::uint64_t seed) {
+  model.eval();
+  torch::NoGradGuard no_grad;
+  at::Generator generator = make_generator(device, derive_seed(seed, kEvaluationSalt));
+  std::vector<at::Tensor> outputs;
+  for (std::int64_t start = 0; start < x.size(0); start += batch_size) {
+    const auto indices = torch::arange(start, std::min(x.size(0), start + batch_size), torch::kLong);
+    outputs.push_back(model.forward(augment.for_evaluation(to_model_input(x, indices, device), generator)).cpu());
+  }
+  return outputs.empty() ? torch::zeros({0, 0}) : torch::cat(outputs);
+}
+
+StageResult train_stage(const StageRun& run) {
+  sdk::Model& model = *run.model;
+  const StageSettings& settings = run.settings;
+  const Split& train = run.data->train;
+  const std::string& stage = settings.name;
+  const sdk::OutputKind kind = model.output_kind();
+  const std::uint64_t stage_seed = derive_seed(run.seed, kStageSalt + (stage == "pretrain" ? 1 : 2));
+
+  auto optimizer = make_optimizer(settings, model);
+  TrainingSchedule schedule(settings.schedule, settings.learning_rate);
+  CheckpointState state = run.identity;
+  state.stage = stage;
+  at::Generator global = default_generator(run.device);
+  at::Generator augment_generator = make_generator(run.device, derive_seed(stage_seed, kAugmentSalt));
+
+  if (run.resume) {
+    const CheckpointState& saved = run.resume->state;
+    load_weights(model, run.resume->weights, run.last_checkpoint);
+    load_optimizer(*optimizer, saved.optimizer, run.device);
+    schedule = TrainingSchedule(settings.schedule, saved.schedule);
+    state.epoch = saved.epoch;
+    state.batches_done = saved.batches_done;
+    state.finished = saved.finished;
+    state.stop_reason = saved.stop_reason;
+    state.epoch_loss_sum = saved.epoch_loss_sum;
+    state.epoch_sequences = saved.epoch_sequences;
+    state.stage_seconds = saved.stage_seconds;
+    state.history_csv = saved.history_csv;
+    if (auto it = saved.generator_states.find("default"); it != saved.generator_states.end())
+      set_generator_state(global, it->second);
+    if (auto it = saved.generator_states.find("augment"); it != saved.generator_states.end())
+      set_generator_state(augment_generator, it->second);
+    spdlog::info("{}: resuming after epoch {}{}", stage, state.epoch,
+                 state.batches_done ? ", batch " + std::to_string(state.batches_done) : std::string());
+  } else {
+    std::lock_guard<std::mutex> lock(global.mutex());
+    global.set_current_seed(stage_seed);
+    if (state.history_csv.empty()) state.history_csv = metrics_csv_header(kind);
+  }
+  set_learning_rate(*optimizer, schedule.state().learning_rate);
+  if (run.callbacks.on_stage_start) run.callbacks.on_stage_start(stage, model);
+
+  auto save = [&](const std::filesystem::path& file) {
+    state.schedule = schedule.state();
+    state.optimizer = optimizer_bytes(*optimizer);
+    state.generator_states = {{"default", generator_state(global)}, {"augment", generator_state(augment_generator)}};
+    save_checkpoint(file, model, state);
+  };
+  auto best_so_far = [&]() -> std::string {
+    if (schedule.state().best_epoch == 0) return "no checkpoint was written (no epoch completed)";
+    return "the best checkpoint so far (epoch " + std::to_string(schedule.state().best_epoch) +
+           ", validation loss " + format_loss(schedule.state().best_loss) + ") is kept at " +
+           run.best_checkpoint.string();
+  };
+
+  const std::int64_t n = train.size();
+  const std::int64_t batch_size = std::min<std::int64_t>(settings.batch_size, std::max<std::int64_t>(n, 1));
+  // A final batch of one sequence is dropped: batch normalisation cannot train on it.
+  std::int64_t batches = (n + batch_size - 1) / batch_size;
+  if (batches > 1 && n % batch_size == 1) --batches;
+
+  while (!state.finished && state.epoch < settings.max_epochs) {
+    const int epoch = state.epoch + 1;
+    const auto epoch_start = Clock::now();
+    const double seconds_before = state.stage_seconds;
+    const double learning_rate = schedule.state().learning_rate;
+    model.train();
+    at::Generator shuffle = make_generator(c10::kCPU, derive_seed(stage_seed, kShuffleSalt + epoch));
+    const auto order = torch::randperm(n, shuffle, torch::kLong);
+    std::int64_t sequences_this_session = 0;
+    const std::int64_t first_batch = state.batches_done;
+    for (std::int64_t b = state.batches_done; b < batches; ++b) {
+      const auto indices = order.slice(0, b * batch_size, std::min(n, (b + 1) * batch_size));
+      auto x = to_model_input(train.x, indices, run.device);
+      const auto y = train.y.index_select(0, indices).to(run.device, torch::kFloat32);
+      x = settings.augment ? run.augment->augment(x, augment_generator) : run.augment->pad(x, augment_generator);
+      const auto loss = loss_value(run.loss, model.forward(x), y);
+      const double value = loss.item<double>();
+      if (!std::isfinite(value))
+        throw Error(stage + ": the training loss became " + format_loss(value) + " at epoch " +
+                    std::to_string(epoch) + ", batch " + std::to_string(b + 1) + " (learning rate " +
+                    format_loss(learning_rate) + "); training stopped. " + best_so_far() +
+                    ". Try a lower [" + stage + "] learning_rate, or check the data for NaN values.");
+      optimizer->zero_grad();
+      loss.backward();
+      optimizer->step();
+      state.batches_done = b + 1;
+      state.epoch_loss_sum += value * static_cast<double>(indices.size(0));
+      state.epoch_sequences += indices.size(0);
+      sequences_this_session += indices.size(0);
+
+      const double elapsed = seconds_since(epoch_start);
+      if (run.callbacks.on_batch) {
+        BatchProgress progress;
+        progress.stage = stage;
+        progress.epoch = epoch;
+        progress.max_epochs = settings.max_epochs;
+        progress.batch = b + 1;
+        progress.batches = batches;
+        progress.loss = state.epoch_loss_sum / static_cast<double>(state.epoch_sequences);
+        progress.sequences_per_second = elapsed > 0 ? sequences_this_session / elapsed : 0.0;
+        const double per_batch = elapsed / static_cast<double>(b + 1 - first_batch);
+        progress.eta_seconds = per_batch * static_cast<double>(batches - b - 1);
+        run.callbacks.on_batch(progress);
+      }
+      if (b + 1 < batches && run.stop_requested && run.stop_requested()) {
+        state.stage_seconds = seconds_before + seconds_since(epoch_start);
+        save(run.last_checkpoint);
+        throw Interrupted(stage + " stopped during epoch " + std::to_string(epoch) + " after batch " +
+                          std::to_string(b + 1) + " of " + std::to_string(batches) + "; its state is saved in " +
+                          run.last_checkpoint.string());
+      }
+    }
+
+    EpochSummary summary;
+    summary.stage = stage;
+    summary.epoch = epoch;
+    summary.train_loss = state.epoch_sequences ? state.epoch_loss_sum / static_cast<double>(state.epoch_sequences) : NAN;
+    summary.learning_rate = learning_rate;
+    summary.valid = evaluate_split(model, run.data->valid, *run.augment, run.loss, run.data->task_names,
+                                   run.device, run.eval_batch_size, run.seed);
+    summary.valid_loss = summary.valid.loss;
+    if (!std::isfinite(summary.valid_loss))
+      throw Error(stage + ": the validation loss became " + format_loss(summary.valid_loss) + " after epoch " +
+                  std::to_string(epoch) + "; training stopped. " + best_so_far() + ". Try a lower [" + stage +
+                  "] learning_rate, or check the data for NaN values.");
+    const ScheduleDecision decision = schedule.observe(epoch, summary.valid_loss);
+    summary.improved = decision.improved;
+    state.stage_seconds = seconds_before + seconds_since(epoch_start);
+    summary.seconds = seconds_since(epoch_start);
+
+    state.epoch = epoch;
+    state.batches_done = 0;
+    state.epoch_loss_sum = 0;
+    state.epoch_sequences = 0;
+    state.history_csv += metrics_csv_row(summary, kind);
+    if (decision.stop) state.stop_reason = "early_stopping";
+    else if (epoch >= settings.max_epochs) state.stop_reason = "max_epochs";
+    state.finished = decision.stop || epoch >= settings.max_epochs;
+    if (decision.learning_rate != learning_rate) {
+      spdlog::info("{}: validation loss has not improved for {} epochs; learning rate {} -> {}", stage,
+                   settings.schedule.lr_patience, learning_rate, decision.learning_rate);
+      set_learning_rate(*optimizer, decision.learning_rate);
+    }
+    if (decision.improved) save(run.best_checkpoint);
+    save(run.last_checkpoint);
+    write_file_atomically(run.metrics_csv, state.history_csv);
+    if (run.callbacks.on_epoch) run.callbacks.on_epoch(summary);
+    if (decision.stop)
+      spdlog::info("{}: early stopping after epoch {} ({} epochs without improvement)", stage, epoch,
+                   settings.schedule.patience);
+    if (!state.finished && run.stop_requested && run.stop_requested())
+      throw Interrupted(stage + " stopped after epoch " + std::to_string(epoch) + "; its state is saved in " +
+                        run.last_checkpoint.string());
+  }
+
+  StageResult result;
+  result.stage = stage;
+  result.epochs_run = state.epoch;
+  result.best_epoch = schedule.state().best_epoch;
+  result.best_valid_loss = schedule.state().best_loss;
+  result.stop_reason = state.stop_reason;
+  result.seconds = state.stage_seconds;
+  result.best_checkpoint = run.best_checkpoint;
+  load_weights(model, read_checkpoint(run.best_checkpoint).weights, run.best_checkpoint);
+  result.test = evaluate_split(model, run.data->test, *run.augment, run.loss, run.data->task_names, run.device,
+                               run.eval_batch_size, run.seed);
+  return result;
+}
+
+}  // namespace evoaug

@@ -1,0 +1,65 @@
+// One training stage: the epoch loop with validation, the paper's schedule, checkpoints
+// (best and last), the NaN guard, interruption after a batch, and the test of the best
+// weights. Used for both pretraining (augmented batches) and fine-tuning (padded only).
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+
+#include "evoaug/augment_pipeline.h"
+#include "evoaug/dataset.h"
+#include "evoaug/runtime.h"
+#include "evoaug/sdk/model.h"
+#include "train/checkpoint.h"
+#include "train/train_config.h"
+
+namespace evoaug {
+
+enum class LossKind { mse, bce };
+/// "auto" picks from the model's output kind.
+LossKind resolve_loss(const std::string& setting, sdk::OutputKind kind);
+
+/// A 64-bit seed derived from `seed` and `salt` (splitmix64), so that every random
+/// stream of a run (stages, epochs, evaluation) is independent and reproducible.
+std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t salt);
+
+/// What one stage needs. References must outlive train_stage().
+struct StageRun {
+  sdk::Model* model = nullptr;
+  const Dataset* data = nullptr;
+  const AugmentPipeline* augment = nullptr;
+  StageSettings settings;
+  LossKind loss = LossKind::mse;
+  c10::Device device = c10::kCPU;
+  std::uint64_t seed = 0;
+  std::int64_t eval_batch_size = 256;
+  std::filesystem::path best_checkpoint;
+  std::filesystem::path last_checkpoint;
+  std::filesystem::path metrics_csv;
+  /// Copied into every checkpoint: configuration, source, components, and the metrics.csv
+  /// rows of earlier stages (with its header) in history_csv.
+  CheckpointState identity;
+  Callbacks callbacks;
+  std::function<bool()> stop_requested;     ///< checked after each batch
+  const Checkpoint* resume = nullptr;       ///< this stage's last checkpoint, to continue from
+};
+
+/// Trains, leaves the best weights in the model, tests them. Throws Error when the loss
+/// becomes NaN or infinite (the best checkpoint so far stays), Interrupted after writing
+/// the last checkpoint when stop_requested() turns true.
+StageResult train_stage(const StageRun& run);
+
+/// Loss and metrics of `model` on `split`, without augmentation (padding only, or the
+/// pipeline's for_evaluation()), the same padding every call for a given seed.
+Metrics evaluate_split(sdk::Model& model, const Split& split, const AugmentPipeline& augment, LossKind loss,
+                       const std::vector<std::string>& task_names, c10::Device device, std::int64_t batch_size,
+                       std::uint64_t seed);
+
+/// Raw model outputs (N, T) for `x` (N, A, L), on the CPU, in batches.
+at::Tensor predict_outputs(sdk::Model& model, const at::Tensor& x, const AugmentPipeline& augment,
+                           c10::Device device, std::int64_t batch_size, std::uint64_t seed);
+
+}  // namespace evoaug
