@@ -26,7 +26,7 @@ install(EXPORT EvoAugTargets NAMESPACE EvoAug:: DESTINATION "${EVOAUG_CMAKE_INST
 configure_package_config_file(cmake/EvoAugConfig.cmake.in
   "${CMAKE_CURRENT_BINARY_DIR}/EvoAugConfig.cmake"
   INSTALL_DESTINATION "${EVOAUG_CMAKE_INSTALL_DIR}"
-  PATH_VARS EVOAUG_PLUGIN_INSTALL_DIR CMAKE_INSTALL_BINDIR)
+  PATH_VARS EVOAUG_PLUGIN_INSTALL_DIR CMAKE_INSTALL_BINDIR CMAKE_INSTALL_INCLUDEDIR)
 # 0.x: a minor version may change the ABI, so only the same major.minor is compatible
 # (the loader enforces the plugin ABI itself; this keeps find_package honest too).
 write_basic_package_version_file("${CMAKE_CURRENT_BINARY_DIR}/EvoAugConfigVersion.cmake"

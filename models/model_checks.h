@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "evoaug/error.h"
 #include "evoaug/plugin_registry.h"
 #include "model/model_summary.h"
 #include "test_support.h"

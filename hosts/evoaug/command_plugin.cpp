@@ -1,9 +1,54 @@
-// evoaug plugin check — placeholder until issue 7 lands.
+// evoaug plugin check PATH.so... [--length L] [--seed S] [--device cpu|cuda|cuda:N]
+//
+// Conformance checks for plugin libraries, the ones every built-in plugin passes: a
+// plugin author runs this in their own CI. Prints one pass/fail table per library and
+// exits non-zero when any check of any library failed.
+#include <c10/core/Device.h>
+
+#include <iostream>
+
+#include "cli_args.h"
 #include "commands.h"
 #include "evoaug/error.h"
+#include "plugin_check/plugin_check.h"
 
 namespace evoaug::cli {
+namespace {
 
-int command_plugin(const HostContext&, const Argv&) { throw Error("'evoaug plugin check' is not available in this build yet"); }
+constexpr const char* kUsage =
+    "usage: evoaug plugin check PATH.so... [--length L] [--seed S] [--device cpu|cuda|cuda:N]\n"
+    "  runs the conformance checks on each plugin library (see docs/writing-a-plugin.md)";
+
+c10::Device parse_device(const std::string& text) {
+  try {
+    return c10::Device(text);
+  } catch (const std::exception&) {
+    throw Error("evoaug plugin check: --device: '" + text + "' is not a device (cpu, cuda, cuda:N)");
+  }
+}
+
+}  // namespace
+
+int command_plugin(const HostContext&, const Argv& argv) {
+  if (argv.empty() || argv.front() != "check") throw Error(std::string("evoaug plugin: expected 'check'\n") + kUsage);
+  Args args("evoaug plugin check", Argv(argv.begin() + 1, argv.end()), {"--length", "--seed", "--device"}, {});
+  if (args.positional().empty()) throw Error(std::string("evoaug plugin check: missing the plugin library\n") + kUsage);
+  PluginCheckOptions options;
+  options.length = args.integer("--length", options.length);
+  if (options.length < 1) throw Error("evoaug plugin check: --length must be at least 1");
+  const std::int64_t seed = args.integer("--seed", static_cast<std::int64_t>(options.seed));
+  if (seed < 0) throw Error("evoaug plugin check: --seed must be >= 0");
+  options.seed = static_cast<std::uint64_t>(seed);
+  for (const auto& device : args.values("--device")) options.devices.push_back(parse_device(device));
+
+  // The plugin under test only: the built-in plugins are not loaded.
+  std::size_t failed = 0;
+  for (const auto& path : args.positional()) {
+    const PluginCheckReport report = check_plugin(path, options);
+    std::cout << report.table() << std::endl;
+    if (!report.passed()) ++failed;
+  }
+  return failed == 0 ? 0 : 1;
+}
 
 }  // namespace evoaug::cli

@@ -1,4 +1,4 @@
-// evoaug plugins [--json] [--describe NAME]
+// evoaug plugins [--json] [--describe NAME] [--markdown]
 #include <toml++/toml.h>
 
 #include <cstdio>
@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "config/schema_check.h"
 #include "evoaug/error.h"
+#include "toml_reference.h"
 
 namespace evoaug::cli {
 namespace {
@@ -48,9 +49,13 @@ void describe(const PluginRegistry& registry, const std::string& name) {
 }  // namespace
 
 int command_plugins(const HostContext& host, const Argv& argv) {
-  Args args("evoaug plugins", argv, {"--describe"}, {"--json"});
+  Args args("evoaug plugins", argv, {"--describe"}, {"--json", "--markdown"});
   args.expect_at_most(0);
   auto registry = host.make_registry();
+  if (args.flag("--markdown")) {  // the TOML reference, docs/toml-reference.md
+    std::cout << toml_reference_markdown(*registry);
+    return 0;
+  }
   if (auto name = args.value("--describe")) {
     describe(*registry, *name);
     return 0;

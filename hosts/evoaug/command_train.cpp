@@ -1,13 +1,153 @@
-// evoaug run | pretrain | finetune | evaluate | predict — placeholder until issue 6 lands.
+// evoaug run | pretrain | finetune | evaluate | predict: thin wrappers over the embedding
+// API (evoaug/runtime.h), plus the command line's progress display and result table.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "cli_args.h"
 #include "commands.h"
 #include "evoaug/error.h"
+#include "evoaug/runtime.h"
+#include "runtime/progress.h"
 
 namespace evoaug::cli {
+namespace {
 
-int command_run(const HostContext&, const Argv&) { throw Error("'evoaug run' is not available in this build yet"); }
-int command_pretrain(const HostContext&, const Argv&) { throw Error("'evoaug pretrain' is not available yet"); }
-int command_finetune(const HostContext&, const Argv&) { throw Error("'evoaug finetune' is not available yet"); }
-int command_evaluate(const HostContext&, const Argv&) { throw Error("'evoaug evaluate' is not available yet"); }
-int command_predict(const HostContext&, const Argv&) { throw Error("'evoaug predict' is not available yet"); }
+constexpr int kInterruptedExit = 130;  // the shell's code for "stopped by SIGINT"
+
+Runtime make_runtime(const HostContext& host) {
+  Runtime::Options options;
+  options.plugin_folders = host.extra_plugin_folders;
+  return Runtime(options);
+}
+
+std::string cell(double v) {
+  if (std::isnan(v)) return "n/a";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4f", v);
+  return buffer;
+}
+
+// The stages' test metrics side by side (means over tasks).
+void print_table(const RunResult& result) {
+  if (result.stages.empty()) return;
+  std::printf("\n%-24s", "test metric");
+  for (const auto& s : result.stages) std::printf("%12s", s.stage.c_str());
+  std::printf("\n%-24s", "loss");
+  for (const auto& s : result.stages) std::printf("%12s", cell(s.test.loss).c_str());
+  std::printf("\n");
+  for (const auto& [name, unused] : result.stages.front().test.mean) {
+    const auto tasks = result.stages.front().test.tasks.size();
+    std::printf("%-24s", (name + (tasks > 1 ? " (mean)" : "")).c_str());
+    for (const auto& s : result.stages) {
+      auto it = s.test.mean.find(name);
+      std::printf("%12s", cell(it == s.test.mean.end() ? NAN : it->second).c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf("%-24s", "best epoch / run");
+  for (const auto& s : result.stages) {
+    const std::string text = std::to_string(s.best_epoch) + "/" + std::to_string(s.epochs_run);
+    std::printf("%12s", text.c_str());
+  }
+  std::printf("\n\nreport: %s\n", (result.output_dir / "report.json").string().c_str());
+}
+
+void print_metrics(const Metrics& m) {
+  std::printf("%-24s%12s\n", "test metric", "value");
+  std::printf("%-24s%12s\n", "loss", cell(m.loss).c_str());
+  for (const auto& [name, values] : m.per_task) {
+    for (std::size_t t = 0; t < values.size() && values.size() > 1; ++t)
+      std::printf("%-24s%12s\n", (name + " " + m.tasks[t]).c_str(), cell(values[t]).c_str());
+    std::printf("%-24s%12s\n", (name + (values.size() > 1 ? " (mean)" : "")).c_str(), cell(m.mean.at(name)).c_str());
+  }
+}
+
+// Runs a training command; an interruption says how to continue and exits non-zero.
+template <typename Fn>
+int train_command(const std::string& resume_hint, Fn&& fn) {
+  try {
+    print_table(fn(progress_callbacks(::isatty(2) != 0)));
+    return 0;
+  } catch (const Interrupted& e) {
+    std::cerr << "\nevoaug: interrupted: " << e.what() << "\n  to continue: " << resume_hint << "\n";
+    return kInterruptedExit;
+  }
+}
+
+std::string command_line(const std::string& command, const Argv& argv) {
+  std::string out = "evoaug " + command;
+  bool has_resume = false;
+  for (const auto& a : argv) {
+    out += " " + a;
+    has_resume = has_resume || a == "--resume";
+  }
+  return has_resume ? out : out + " --resume";
+}
+
+std::vector<std::string> overrides(const Args& args) { return args.values("--set"); }
+
+}  // namespace
+
+int command_run(const HostContext& host, const Argv& argv) {
+  Args args("evoaug run", argv, {"--set"}, {"--resume"});
+  const std::string file = args.positional(0, "the pipeline file (evoaug run P.toml)");
+  args.expect_at_most(1);
+  Runtime runtime = make_runtime(host);
+  Pipeline pipeline = runtime.load(file, overrides(args));
+  return train_command(command_line("run", argv), [&](const Callbacks& callbacks) {
+    return pipeline.run(callbacks, RunOptions{args.flag("--resume"), true});
+  });
+}
+
+int command_pretrain(const HostContext& host, const Argv& argv) {
+  Args args("evoaug pretrain", argv, {"--set"}, {"--resume"});
+  const std::string file = args.positional(0, "the pipeline file (evoaug pretrain P.toml)");
+  args.expect_at_most(1);
+  Runtime runtime = make_runtime(host);
+  Pipeline pipeline = runtime.load(file, overrides(args));
+  return train_command(command_line("pretrain", argv), [&](const Callbacks& callbacks) {
+    return pipeline.pretrain(callbacks, RunOptions{args.flag("--resume"), true});
+  });
+}
+
+int command_finetune(const HostContext& host, const Argv& argv) {
+  Args args("evoaug finetune", argv, {"--set", "--from"}, {"--resume"});
+  const std::string from = args.required("--from");
+  args.expect_at_most(1);
+  Runtime runtime = make_runtime(host);
+  // Without a pipeline file, the checkpoint's own configuration.
+  Pipeline pipeline = args.positional().empty() ? runtime.from_checkpoint(from, overrides(args))
+                                                : runtime.load(args.positional(0, "P.toml"), overrides(args));
+  return train_command(command_line("finetune", argv), [&](const Callbacks& callbacks) {
+    return pipeline.finetune(from, callbacks, RunOptions{args.flag("--resume"), true});
+  });
+}
+
+int command_evaluate(const HostContext& host, const Argv& argv) {
+  Args args("evoaug evaluate", argv, {"--set", "--checkpoint"}, {});
+  const std::string checkpoint = args.required("--checkpoint");
+  args.expect_at_most(1);
+  Runtime runtime = make_runtime(host);
+  Pipeline pipeline = args.positional().empty() ? runtime.from_checkpoint(checkpoint, overrides(args))
+                                                : runtime.load(args.positional(0, "P.toml"), overrides(args));
+  print_metrics(pipeline.evaluate(checkpoint));
+  return 0;
+}
+
+int command_predict(const HostContext& host, const Argv& argv) {
+  Args args("evoaug predict", argv, {"--set", "--checkpoint", "--in", "--out"}, {});
+  const std::string checkpoint = args.required("--checkpoint");
+  const std::string input = args.required("--in");
+  const std::string output = args.required("--out");
+  args.expect_at_most(1);
+  Runtime runtime = make_runtime(host);
+  Pipeline pipeline = args.positional().empty() ? runtime.from_checkpoint(checkpoint, overrides(args))
+                                                : runtime.load(args.positional(0, "P.toml"), overrides(args));
+  pipeline.predict(checkpoint, input, output);
+  return 0;
+}
 
 }  // namespace evoaug::cli

@@ -46,7 +46,7 @@ class Deletion final : public sdk::Augmentation {
     const std::int64_t n = batch.size(0), length = batch.size(2);
     const at::Tensor k = kernels::randint_between(range_.min, range_.max, n, generator).unsqueeze(1);
     const at::Tensor start = kernels::randint_up_to(length - k.squeeze(1), generator).unsqueeze(1);
-    const at::Tensor kept = kernels::positions(length, batch.device()) - at::floor_divide(k, 2);
+    const at::Tensor kept = kernels::positions(length, batch.device()) - at::div(k, 2, "floor");
     const at::Tensor inside = kept.ge(0) & kept.lt(length - k);
     const at::Tensor source = at::where(inside, at::where(kept.lt(start), kept, kept + k), at::full_like(kept, -1));
     return kernels::remap_rows(batch, source, at::zeros_like(source, at::kBool), generator);

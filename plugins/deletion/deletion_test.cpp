@@ -46,7 +46,9 @@ TEST_CASE("deletion draws its length and start per sequence") {
   const at::Tensor out = op->apply(x, g);
   // The kept middle (positions 5..34) differs between rows when starts differ.
   const at::Tensor middle = out.narrow(2, 5, 30);
-  CHECK_FALSE(at::equal(middle[0], middle[1]) && at::equal(middle[1], middle[2]) && at::equal(middle[2], middle[3]));
+  int differ = 0;
+  for (int r = 1; r < 300; ++r) differ += !at::equal(middle[0], middle[r]);
+  CHECK(differ > 250);
 }
 
 TEST_CASE("deletion is deterministic under a seed") {
@@ -60,7 +62,7 @@ TEST_CASE("deletion rejects invalid ranges") {
 }
 
 TEST_CASE("deletion defaults are the paper's DeepSTARR values") {
-  auto registry = builtin_registry();
+  const auto* registry = &suite_registry();
   const auto defaults = evoaug::sdk::Params::defaults(registry->augmentation("deletion").schema);
   CHECK(defaults.integer("delete_min") == 0);
   CHECK(defaults.integer("delete_max") == 30);

@@ -46,7 +46,7 @@ class Insertion final : public sdk::Augmentation {
     const std::int64_t n = batch.size(0), length = batch.size(2);
     const at::Tensor k = kernels::randint_between(range_.min, range_.max, n, generator).unsqueeze(1);
     const at::Tensor at = kernels::randint_between(0, length, n, generator).unsqueeze(1);
-    const at::Tensor t = kernels::positions(length + range_.max, batch.device()) - at::floor_divide(range_.max - k, 2);
+    const at::Tensor t = kernels::positions(length + range_.max, batch.device()) - at::div(range_.max - k, 2, "floor");
     const at::Tensor none = at::full_like(t, -1);
     at::Tensor source = at::where(t.ge(0) & t.lt(at), t, none);
     source = at::where(t.ge(at + k) & t.lt(length + k), t - k, source);

@@ -61,7 +61,7 @@ TEST_CASE("insertion rejects invalid ranges") {
 }
 
 TEST_CASE("insertion defaults are the paper's DeepSTARR values") {
-  auto registry = builtin_registry();
+  const auto* registry = &suite_registry();
   const auto defaults = evoaug::sdk::Params::defaults(registry->augmentation("insertion").schema);
   CHECK(defaults.integer("insert_min") == 0);
   CHECK(defaults.integer("insert_max") == 20);

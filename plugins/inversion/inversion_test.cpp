@@ -42,7 +42,7 @@ TEST_CASE("inversion rejects invalid ranges and non-DNA alphabets") {
 }
 
 TEST_CASE("inversion defaults: 0..20 (no DeepSTARR value in the paper)") {
-  auto registry = builtin_registry();
+  const auto* registry = &suite_registry();
   const auto defaults = evoaug::sdk::Params::defaults(registry->augmentation("inversion").schema);
   CHECK(defaults.integer("invert_min") == 0);
   CHECK(defaults.integer("invert_max") == 20);

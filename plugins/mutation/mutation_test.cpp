@@ -44,6 +44,6 @@ TEST_CASE("mutation rejects a fraction outside [0, 1]") {
 }
 
 TEST_CASE("mutation default is the paper's DeepSTARR value") {
-  auto registry = builtin_registry();
+  const auto* registry = &suite_registry();
   CHECK(evoaug::sdk::Params::defaults(registry->augmentation("mutation").schema).real("mutate_frac") == 0.05);
 }

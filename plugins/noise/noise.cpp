@@ -35,7 +35,7 @@ class Noise final : public sdk::Augmentation {
       kernels::Rng rng(seed, static_cast<std::uint64_t>(r));
       const float* s = src + r * row;
       float* d = dst + r * row;
-      for (std::int64_t i = 0; i < row; ++i) d[i] = s[i] + mean + sd * rng.normal();
+      kernels::add_gaussian(s, d, row, mean, sd, rng);
     });
     return out;
   }

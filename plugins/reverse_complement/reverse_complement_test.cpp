@@ -34,6 +34,6 @@ TEST_CASE("reverse_complement rejects a probability outside [0, 1] and non-DNA a
 }
 
 TEST_CASE("reverse_complement default is the paper's DeepSTARR value, 0") {
-  auto registry = builtin_registry();
+  const auto* registry = &suite_registry();
   CHECK(evoaug::sdk::Params::defaults(registry->augmentation("reverse_complement").schema).real("rc_prob") == 0.0);
 }

@@ -18,11 +18,18 @@
 
 namespace evoaug::testing {
 
-/// The op `name` built for (4, length) with `values` over its defaults.
+/// One registry for the suite: it must outlive any exception a plugin throws (the
+/// exception's code lives in the plugin's library).
+inline const PluginRegistry& suite_registry() {
+  static const std::unique_ptr<PluginRegistry> registry = builtin_registry();
+  return *registry;
+}
+
+/// The op `name` built for (alphabet, length) with `values` over its defaults.
 inline std::shared_ptr<sdk::Augmentation> make_op(const std::string& name,
                                                   const std::map<std::string, sdk::ParamValue>& values,
                                                   std::int64_t length, std::int64_t alphabet = 4) {
-  auto registry = builtin_registry();
+  const PluginRegistry* registry = &suite_registry();
   sdk::Params params = sdk::Params::defaults(registry->augmentation(name).schema);
   for (const auto& [key, value] : values) params.set(key, value);
   return registry->make_augmentation(name, params, sdk::SequenceShape{alphabet, length});

@@ -58,7 +58,7 @@ TEST_CASE("translocation rejects invalid ranges") {
 }
 
 TEST_CASE("translocation defaults are the paper's DeepSTARR values") {
-  auto registry = builtin_registry();
+  const auto* registry = &suite_registry();
   const auto defaults = evoaug::sdk::Params::defaults(registry->augmentation("translocation").schema);
   CHECK(defaults.integer("shift_min") == 0);
   CHECK(defaults.integer("shift_max") == 20);

@@ -105,7 +105,14 @@ struct AugmentPipeline::Impl {
   /// A (N, A, output_length) working copy whose first L positions hold `batch`.
   at::Tensor working_copy(const at::Tensor& batch) const {
     at::Tensor work = at::empty({batch.size(0), input.alphabet, output_length}, batch.options());
-    if (output_length == input.length) {
+    if (kernels::use_fast_path(batch)) {
+      const at::Tensor in = batch.contiguous();
+      const float* src = in.data_ptr<float>();
+      float* dst = work.data_ptr<float>();
+      const std::int64_t lines = batch.size(0) * input.alphabet;
+      for (std::int64_t i = 0; i < lines; ++i)
+        std::memcpy(dst + i * output_length, src + i * input.length, sizeof(float) * input.length);
+    } else if (output_length == input.length) {
       work.copy_(batch);
     } else {
       work.narrow(2, 0, input.length).copy_(batch);

@@ -36,14 +36,14 @@ SyntheticTask parse_synthetic_task(const std::string& text);
 
 struct SyntheticOptions {
   SyntheticTask task = SyntheticTask::binary;
-  std::int64_t num_sequences = 8000;
+  std::int64_t num_sequences = 10000;
   std::int64_t length = 200;
   /// How many of the grammar's tasks to keep (the first ones); 0 keeps all of them.
   std::int64_t tasks = 0;
   /// Probability that a sequence holds a site of a given factor (each factor independently).
-  double motif_probability = 0.35;
+  double motif_probability = 0.5;
   /// Probability of the consensus letter at each motif position (see motif_pwm).
-  double motif_fidelity = 0.9;
+  double motif_fidelity = 0.97;
   /// GC content of the background.
   double gc_content = 0.42;
   /// binary: fraction of labels flipped after the grammar.

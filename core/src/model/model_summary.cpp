@@ -47,7 +47,7 @@ std::string format_table(const std::vector<Row>& rows, std::int64_t total) {
       << std::right << std::setw(12) << "parameters" << "  module\n";
   for (const auto& row : rows)
     out << std::left << std::setw(name_width + 2) << row.name << std::setw(shape_width + 2) << row.shape
-        << std::right << std::setw(12) << row.parameters << "  " << row.module << "\n";
+        << std::right << std::setw(12) << row.parameters << (row.module.empty() ? "" : "  " + row.module) << "\n";
   out << "parameters: " << total << "\n";
   return out.str();
 }

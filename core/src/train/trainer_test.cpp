@@ -21,6 +21,11 @@ struct TinyModel : evoaug::sdk::Model {
     linear = register_module("linear", torch::nn::Linear(inputs, 1));
     drop = register_module("drop", torch::nn::Dropout(dropout));
   }
+  // Outputs start at 0, the validation labels' value: training can only move away.
+  void zero() {
+    torch::NoGradGuard no_grad;
+    for (auto& p : parameters()) p.zero_();
+  }
   at::Tensor forward(const at::Tensor& x) override {
     at::Tensor out = linear(drop(x.flatten(1)));
     if (nan_after_ >= 0 && is_training() && ++calls_ > nan_after_) out = out * std::nan("");
@@ -91,7 +96,10 @@ TEST_CASE("A stage ends with the best-validation weights, not the last", "[train
   const auto data = diverging_data();
   torch::manual_seed(1);
   TinyModel model(32, 0.0);
-  const auto result = evoaug::train_stage(f.stage(model, data, 3));
+  model.zero();
+  auto run = f.stage(model, data, 3);
+  run.settings.learning_rate = 0.002;  // small steps: no overshoot past the training labels
+  const auto result = evoaug::train_stage(run);
   REQUIRE(result.epochs_run == 3);
   REQUIRE(result.best_epoch == 1);  // validation only gets worse
   const auto best = evoaug::read_checkpoint(f.dir / "best.pt").weights;
@@ -108,7 +116,9 @@ TEST_CASE("Early stopping and the learning-rate decay act on validation losses",
   const auto data = diverging_data();
   torch::manual_seed(1);
   TinyModel model(32, 0.0);
+  model.zero();
   auto run = f.stage(model, data, 20);
+  run.settings.learning_rate = 0.002;
   run.settings.schedule = {3, 1, 0.5, 0.0};  // stop after 3 bad epochs; halve the rate after each
   const auto result = evoaug::train_stage(run);
   CHECK(result.stop_reason == "early_stopping");
@@ -126,10 +136,10 @@ TEST_CASE("Early stopping and the learning-rate decay act on validation losses",
     rates.push_back(std::stod(cells.at(4)));
   }
   REQUIRE(rates.size() == 4);
-  CHECK(rates[0] == Approx(0.05));
-  CHECK(rates[1] == Approx(0.05));   // epoch 2 (first bad) trained at the old rate ...
-  CHECK(rates[2] == Approx(0.025));  // ... and decayed the rate for epoch 3
-  CHECK(rates[3] == Approx(0.0125));
+  CHECK(rates[0] == Approx(0.002));
+  CHECK(rates[1] == Approx(0.002));   // epoch 2 (first bad) trained at the old rate ...
+  CHECK(rates[2] == Approx(0.001));   // ... and decayed the rate for epoch 3
+  CHECK(rates[3] == Approx(0.0005));
 }
 
 TEST_CASE("An interrupted stage resumes to exactly the uninterrupted result", "[trainer][resume]") {

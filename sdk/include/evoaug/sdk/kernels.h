@@ -107,37 +107,6 @@ inline std::uint64_t mix64(std::uint64_t z) {
   return z ^ (z >> 31);
 }
 
-namespace detail {
-/// Tables of Marsaglia and Tsang's 128-layer ziggurat for the standard normal.
-struct Ziggurat {
-  std::array<std::uint32_t, 128> k{};
-  std::array<float, 128> w{};
-  std::array<float, 128> f{};
-  Ziggurat() {
-    const double m1 = 2147483648.0, vn = 9.91256303526217e-3;
-    double dn = 3.442619855899, tn = dn;
-    const double q = vn / std::exp(-0.5 * dn * dn);
-    k[0] = static_cast<std::uint32_t>((dn / q) * m1);
-    k[1] = 0;
-    w[0] = static_cast<float>(q / m1);
-    w[127] = static_cast<float>(dn / m1);
-    f[0] = 1.0f;
-    f[127] = static_cast<float>(std::exp(-0.5 * dn * dn));
-    for (int i = 126; i >= 1; --i) {
-      dn = std::sqrt(-2.0 * std::log(vn / dn + std::exp(-0.5 * dn * dn)));
-      k[i + 1] = static_cast<std::uint32_t>((dn / tn) * m1);
-      tn = dn;
-      f[i] = static_cast<float>(std::exp(-0.5 * dn * dn));
-      w[i] = static_cast<float>(dn / m1);
-    }
-  }
-};
-inline const Ziggurat& ziggurat() {
-  static const Ziggurat tables;
-  return tables;
-}
-}  // namespace detail
-
 /// A small, fast generator (wyrand: one 64x64->128 multiply per draw) for tight loops.
 /// Not cryptographic; statistically sound for augmentation.
 class Rng {
@@ -161,34 +130,114 @@ class Rng {
   /// Uniform double in [0, 1).
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
-  /// A standard normal sample (ziggurat; the layer index and the value use independent
-  /// bits of one draw).
-  float normal() {
-    const auto& z = detail::ziggurat();
-    for (;;) {
-      const std::uint64_t r = next();
-      const auto hz = static_cast<std::int32_t>(r >> 32);
-      const unsigned iz = static_cast<unsigned>(r) & 127u;
-      const std::uint32_t abs_hz = hz < 0 ? 0u - static_cast<std::uint32_t>(hz) : static_cast<std::uint32_t>(hz);
-      const float x = static_cast<float>(hz) * z.w[iz];
-      if (abs_hz < z.k[iz]) return x;
-      if (iz == 0) {  // the tail beyond r
-        constexpr double r_tail = 3.442619855899;
-        double tx, ty;
-        do {
-          tx = -std::log(1.0 - uniform()) / r_tail;
-          ty = -std::log(1.0 - uniform());
-        } while (ty + ty < tx * tx);
-        return static_cast<float>(hz > 0 ? r_tail + tx : -r_tail - tx);
-      }
-      const double y = z.f[iz] + uniform() * (static_cast<double>(z.f[iz - 1]) - z.f[iz]);
-      if (y < std::exp(-0.5 * static_cast<double>(x) * x)) return x;
-    }
-  }
-
  private:
   std::uint64_t state_;
 };
+
+namespace detail {
+
+inline float bits_to_float(std::uint32_t b) {
+  float f;
+  std::memcpy(&f, &b, sizeof f);
+  return f;
+}
+inline std::uint32_t float_to_bits(float f) {
+  std::uint32_t b;
+  std::memcpy(&b, &f, sizeof b);
+  return b;
+}
+
+/// out[2i], out[2i+1] = in + mean + sd * (two standard normals from bits[2i], bits[2i+1]),
+/// by Box-Muller. Written without branches or libm calls (whose errno handling stops
+/// vectorisation) so that the compiler vectorises the loop: ln by exponent extraction
+/// and an atanh series (error < 1e-9), sqrt by three Newton steps on 1/sqrt, sin and cos
+/// of the half angle by Taylor series (error < 1e-7) and the double-angle formulas.
+/// The radius comes from a 31-bit uniform in (0, 1], so |z| <= 6.56 (the normal's mass
+/// beyond that is 5e-11).
+template <int Variant>
+inline void box_muller_add(const std::uint32_t* bits, const float* in, float* out, std::int64_t pairs, float mean,
+                           float sd) {
+  for (std::int64_t i = 0; i < pairs; ++i) {
+    const float u1 = (static_cast<float>(static_cast<std::int32_t>(bits[2 * i] >> 1)) + 1.0f) * 4.656612873077393e-10f;
+    // ln(u1): u1 = m * 2^e with m in [sqrt(1/2), sqrt(2)).
+    const std::uint32_t b = float_to_bits(u1);
+    const auto above = static_cast<std::int32_t>((b & 0x7fffffu) > 0x3504f3u);
+    const float m = bits_to_float(((b & 0x7fffffu) | 0x3f800000u) - (static_cast<std::uint32_t>(above) << 23));
+    const float e = static_cast<float>(static_cast<std::int32_t>((b >> 23) & 255u) - 127 + above);
+    const float t = (m - 1.0f) / (m + 1.0f), t2 = t * t;
+    const float ln = 2.0f * t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7 + t2 * (1.0f / 9))))) +
+                     e * 0.6931471805599453f;
+    const float y = -2.0f * ln;
+    float q = bits_to_float(0x5f375a86u - (float_to_bits(y) >> 1));  // ~1/sqrt(y), then Newton
+    q = q * (1.5f - 0.5f * y * q * q);
+    q = q * (1.5f - 0.5f * y * q * q);
+    q = q * (1.5f - 0.5f * y * q * q);
+    const float r = y * q;
+    // Half of the angle 2*pi*u2, in [-pi/2, pi/2).
+    const float h =
+        (static_cast<float>(static_cast<std::int32_t>(bits[2 * i + 1] >> 1)) * 4.656612873077393e-10f - 0.5f) *
+        3.14159265358979f;
+    const float h2 = h * h;
+    const float s =
+        h * (1.0f + h2 * (-1.0f / 6 + h2 * (1.0f / 120 + h2 * (-1.0f / 5040 + h2 * (1.0f / 362880 +
+                                                                                     h2 * (-1.0f / 39916800))))));
+    const float c =
+        1.0f + h2 * (-0.5f + h2 * (1.0f / 24 + h2 * (-1.0f / 720 + h2 * (1.0f / 40320 +
+                                                                          h2 * (-1.0f / 3628800 +
+                                                                                h2 * (1.0f / 479001600))))));
+    out[2 * i] = in[2 * i] + mean + sd * (r * (2.0f * s * c));
+    out[2 * i + 1] = in[2 * i + 1] + mean + sd * (r * (c * c - s * s));
+  }
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+__attribute__((target("avx2,fma"))) inline void box_muller_add_avx2(const std::uint32_t* bits, const float* in,
+                                                                     float* out, std::int64_t pairs, float mean,
+                                                                     float sd) {
+  box_muller_add<1>(bits, in, out, pairs, mean, sd);
+}
+inline bool has_avx2_fma() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+#endif
+
+}  // namespace detail
+
+/// out[i] = in[i] + mean + sd * z_i for `count` floats, with z_i i.i.d. standard normal
+/// drawn from `rng` (Box-Muller, vectorised; AVX2 when the CPU has it). `in` may equal
+/// `out`.
+inline void add_gaussian(const float* in, float* out, std::int64_t count, float mean, float sd, Rng& rng) {
+  constexpr std::int64_t kChunk = 256;  // pairs per batch of random bits
+  std::uint32_t bits[2 * kChunk];
+  for (std::int64_t done = 0; done < count;) {
+    const std::int64_t pairs = std::min<std::int64_t>(kChunk, (count - done) / 2);
+    if (pairs == 0) {  // one odd element left: use a pair through a scratch copy
+      std::uint64_t r = rng.next();
+      bits[0] = static_cast<std::uint32_t>(r);
+      bits[1] = static_cast<std::uint32_t>(r >> 32);
+      float scratch_in[2] = {in[done], 0.0f}, scratch_out[2];
+      detail::box_muller_add<0>(bits, scratch_in, scratch_out, 1, mean, sd);
+      out[done] = scratch_out[0];
+      break;
+    }
+    for (std::int64_t i = 0; i < pairs; ++i) {
+      const std::uint64_t r = rng.next();
+      bits[2 * i] = static_cast<std::uint32_t>(r);
+      bits[2 * i + 1] = static_cast<std::uint32_t>(r >> 32);
+    }
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    if (detail::has_avx2_fma()) {
+      detail::box_muller_add_avx2(bits, in + done, out + done, pairs, mean, sd);
+    } else {
+      detail::box_muller_add<0>(bits, in + done, out + done, pairs, mean, sd);
+    }
+#else
+    detail::box_muller_add<0>(bits, in + done, out + done, pairs, mean, sd);
+#endif
+    done += 2 * pairs;
+  }
+}
 
 /// Runs `body(row)` for rows [0, rows), in parallel over the intra-op thread pool when
 /// there is enough work (`cost_per_row` in elements touched).

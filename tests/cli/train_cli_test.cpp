@@ -16,8 +16,8 @@ namespace {
 
 std::string tiny_pipeline(const std::string& extra = "") {
   return "[runtime]\ndevice = \"cpu\"\nthreads = 1\nseed = 2\noutput_dir = \"out\"\n\n"
-         "[data]\nformat = \"synthetic\"\nnum_sequences = 200\nlength = 60\ntasks = 1\n\n"
-         "[model]\ntype = \"chip_cnn\"\nconv1_filters = 8\nconv2_filters = 8\nconv3_filters = 8\ndense_units = 16\n\n"
+         "[data]\nformat = \"synthetic\"\nnum_sequences = 200\nlength = 80\ntasks = 1\n\n"
+         "[model]\ntype = \"chip_cnn\"\nconv1_filters = 8\n\n"
          "[augment]\nmax_augs_per_seq = 1\n[[augment.ops]]\ntype = \"mutation\"\nmutate_frac = 0.05\n\n"
          "[pretrain]\nmax_epochs = 2\nbatch_size = 32\n\n[finetune]\nmax_epochs = 1\nbatch_size = 32\n" + extra;
 }
@@ -58,7 +58,7 @@ TEST_CASE("evoaug run trains both stages, prints the comparison and is reproduci
   CHECK_THAT(evaluated.output, Contains("auroc") && Contains("loss"));
 
   std::string fasta;
-  for (int i = 0; i < 3; ++i) fasta += ">seq" + std::to_string(i) + "\n" + std::string(60, "ACGT"[i]) + "\n";
+  for (int i = 0; i < 3; ++i) fasta += ">seq" + std::to_string(i) + "\n" + std::string(80, "ACGT"[i]) + "\n";
   write_file(dir / "x.fa", fasta);
   const auto predicted = run_host("--log-level warn predict --checkpoint " + quoted(checkpoint) + " --in " +
                                   quoted(dir / "x.fa") + " --out " + quoted(dir / "p.tsv"));
@@ -76,7 +76,8 @@ TEST_CASE("SIGTERM stops a run with a checkpoint and the command to resume it", 
   // Wait for the first epoch's row, then send SIGTERM; the run has two more epochs to go.
   const auto stopped = run_host("run " + pipeline + " --set pretrain.max_epochs=30 --set pretrain.patience=0 "
                                 "--set data.num_sequences=2000 2>&1 & pid=$!; "
-                                "while [ ! -s " + quoted(dir / "out" / "metrics.csv") + " ]; do sleep 0.1; done; "
+                                "for i in $(seq 600); do [ -s " + quoted(dir / "out" / "metrics.csv") +
+                                " ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done; "
                                 "kill -TERM $pid; wait $pid");
   INFO(stopped.output);
   CHECK(stopped.exit_code == 130);

@@ -34,7 +34,7 @@ toml::table& table_in(toml::table& root, const std::string& name) {
 
 std::filesystem::path PipelineSetup::output_dir() const {
   std::filesystem::path dir(runtime.output_dir);
-  return dir.is_absolute() ? dir : file.base_dir / dir;
+  return (dir.is_absolute() ? dir : file.base_dir / dir).lexically_normal();
 }
 
 std::string PipelineSetup::resolved_toml() const {

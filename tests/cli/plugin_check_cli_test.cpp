@@ -1,0 +1,61 @@
+// `evoaug plugin check` and `evoaug plugins --markdown` as a user runs them.
+#include <catch2/catch.hpp>
+
+#include "test_config.h"
+#include "test_support.h"
+
+using evoaug::testing::run_host;
+
+namespace {
+std::string nonconforming(const std::string& variant) {
+  return std::string(EVOAUG_TEST_NONCONFORMING_PLUGIN_DIR) + "/evoaug_nonconforming_" + variant + ".so";
+}
+}  // namespace
+
+TEST_CASE("evoaug plugin check exits 0 with a pass table for a conforming plugin") {
+  const auto run = run_host("plugin check " + evoaug::testing::fixture_plugin("good").string() + " --length 40");
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.output, Catch::Contains("COMPONENT"));
+  CHECK_THAT(run.output, Catch::Contains("fixture_scale"));
+  CHECK_THAT(run.output, Catch::Contains("PASS: all"));
+}
+
+TEST_CASE("evoaug plugin check exits non-zero and names the failed check and its reason") {
+  const auto run = run_host("plugin check " + nonconforming("ignores_seed") + " --length 40");
+  INFO(run.output);
+  CHECK(run.exit_code != 0);
+  CHECK_THAT(run.output, Catch::Contains("reproducible under a seed"));
+  CHECK_THAT(run.output, Catch::Contains("FAIL"));
+  CHECK_THAT(run.output, Catch::Contains("the same seed gave different outputs"));
+}
+
+TEST_CASE("evoaug plugin check fails when any of several libraries fails") {
+  const auto run = run_host("plugin check " + evoaug::testing::fixture_plugin("good").string() + " " +
+                            nonconforming("wrong_length") + " --length 40");
+  INFO(run.output);
+  CHECK(run.exit_code != 0);
+  CHECK_THAT(run.output, Catch::Contains("PASS: all"));
+  CHECK_THAT(run.output, Catch::Contains("output_length() promised"));
+}
+
+TEST_CASE("evoaug plugin check explains its usage") {
+  const auto none = run_host("plugin check");
+  CHECK(none.exit_code != 0);
+  CHECK_THAT(none.output, Catch::Contains("usage: evoaug plugin check PATH.so"));
+  const auto other = run_host("plugin frobnicate");
+  CHECK(other.exit_code != 0);
+  CHECK_THAT(other.output, Catch::Contains("expected 'check'"));
+}
+
+TEST_CASE("evoaug plugins --markdown documents every loaded component and the core tables") {
+  const auto run = run_host("--plugin-path " + std::string(EVOAUG_TEST_FIXTURE_PLUGIN_DIR) + " plugins --markdown");
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  for (const char* heading : {"### [runtime]", "### [data]", "### [augment]", "### [pretrain]", "### [finetune]",
+                              "## Augmentations", "## Models", "### fixture_scale"})
+    CHECK_THAT(run.output, Catch::Contains(heading));
+  // A schema's parameter, with its default and range, as the schema declares them.
+  CHECK_THAT(run.output, Catch::Contains("| `factor` |"));
+  CHECK_THAT(run.output, Catch::Contains("in [0, 10] | multiplier applied to every element |"));
+}
