@@ -30,7 +30,7 @@ const Command kCommands[] = {
     {"augment", command_augment, "augment a FASTA file: augment --config P.toml --in x.fa --out y.fa"},
     {"data", command_data, "look at a dataset: data inspect FILE"},
     {"synth", command_synth, "write the built-in synthetic dataset: synth --out FILE.h5"},
-    {"plugins", command_plugins, "list plugins and components: plugins [--json] [--describe NAME]"},
+    {"plugins", command_plugins, "list plugins and components: plugins [--json] [--describe NAME] [--markdown]"},
     {"plugin", command_plugin, "conformance checks for a plugin library: plugin check PATH.so"},
     {"bench", command_bench, "benchmarks: bench augment | bench train --model NAME"},
 };

@@ -70,7 +70,7 @@ TEST_CASE("an unknown top-level table is an error with a suggestion", "[pipeline
   REQUIRE_THROWS_WITH(pipeline_from_text("model = 3\n", "p.toml"), Contains("must be a table"));
 }
 
-TEST_CASE("--set overrides values, creates tables, indexes arrays and takes bare strings", "[pipeline_file]") {
+TEST_CASE("overrides given with --set change values, create tables, index arrays and take bare strings", "[pipeline_file]") {
   const std::vector<Override> overrides{parse_override("augment.ops.0.factor=4"),
                                         parse_override("data.path=train.h5"),
                                         parse_override("augment.max_augs_per_seq=2")};
@@ -92,7 +92,7 @@ TEST_CASE("a bad override names the argument", "[pipeline_file]") {
                       Contains("--set augment.ops.0.factor=99") && Contains("out of range"));
 }
 
-TEST_CASE("[plugins] paths load named plugins; one that fails is fatal and positioned", "[pipeline_file]") {
+TEST_CASE("[plugins] paths load named plugins, and one that fails is fatal and positioned", "[pipeline_file]") {
   evoaug::PluginRegistry registry;
   const auto good = pipeline_from_text("[plugins]\npaths = ['" + fixture_plugin("good").string() + "']\n", "p.toml");
   evoaug::load_plugins_table(good, registry);

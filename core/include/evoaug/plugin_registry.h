@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "evoaug/error.h"
 #include "evoaug/sdk/augmentation.h"
 #include "evoaug/sdk/model.h"
 

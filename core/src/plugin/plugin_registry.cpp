@@ -229,8 +229,10 @@ auto build(const std::string& kind, const std::string& name, const fs::path& fil
     auto made = factory(std::forward<Args>(args)...);
     if (!made) throw Error("its factory returned nothing");
     return made;
-  } catch (const sdk::ParamError&) {
-    throw;
+  } catch (const sdk::ParamError& e) {
+    // A copy made here: the caught object's vtable may live in the plugin, which can be
+    // unloaded while the exception is still travelling to the host's edge.
+    throw sdk::ParamError(e.key(), e.what());
   } catch (const std::exception& e) {
     throw Error("cannot build " + kind + " '" + name + "' (from '" + file.string() + "'): " + e.what());
   } catch (...) {
