@@ -10,6 +10,7 @@ packages=(
   libboost-dev libboost-filesystem-dev   # Boost.DLL
   libtomlplusplus-dev libspdlog-dev catch2
   libhdf5-dev zlib1g-dev
+  python3-torch            # only for the test that loads a checkpoint from Python
 )
 
 missing=()
