@@ -111,15 +111,6 @@ const PaperSetup& find_setup(const std::string& model) {
   throw Error("evoaug bench train: " + unknown_name_message("model", model, names));
 }
 
-double elapsed_ms(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
-
-double median(std::vector<double> values) {
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2), values.end());
-  return values[values.size() / 2];
-}
-
 }  // namespace
 
 int bench_train(const HostContext& host, const Argv& argv) {
