@@ -151,7 +151,7 @@ TEST_CASE("max_augs_per_seq outside 1..number of ops is refused") {
   CHECK_THROWS_WITH(AugmentPipeline(ops, {0, AugmentMode::hard, false}, {4, 8}), Contains("max_augs_per_seq"));
 }
 
-TEST_CASE("ops after a length-changing op are built for the length they meet; short rows are padded at 3'") {
+TEST_CASE("ops after a length-changing op are built for the length they meet, and short rows are padded at 3'") {
   const std::int64_t length = 10;
   // marker 1 grows by 3 and runs first; marker 2 runs after it, at 10 or 13.
   std::vector<AugmentOp> ops{marker(1, 1, length, 3), marker(2, 2, length)};

@@ -30,7 +30,7 @@ TEST_CASE("Learning rate decays after lr_patience epochs without improvement", "
   CHECK(schedule.state().best_loss == Approx(0.9));
 }
 
-TEST_CASE("Early stopping after patience epochs without improvement; decays repeat on a long plateau",
+TEST_CASE("Early stopping after patience epochs without improvement, and decays repeat on a long plateau",
           "[schedule]") {
   TrainingSchedule schedule(ScheduleSettings{10, 5, 0.1, 0.0}, 1e-3);
   CHECK(schedule.observe(1, 0.5).improved);
@@ -45,7 +45,7 @@ TEST_CASE("Early stopping after patience epochs without improvement; decays repe
   CHECK(schedule.state().best_epoch == 1);
 }
 
-TEST_CASE("An improvement resets both counters; zero patience disables", "[schedule]") {
+TEST_CASE("An improvement resets both counters, and zero patience disables", "[schedule]") {
   TrainingSchedule schedule(ScheduleSettings{3, 2, 0.5, 0.0}, 1.0);
   schedule.observe(1, 1.0);
   schedule.observe(2, 1.5);
@@ -64,7 +64,7 @@ TEST_CASE("An improvement resets both counters; zero patience disables", "[sched
   }
 }
 
-TEST_CASE("The learning rate never decays below min_learning_rate; NaN never improves", "[schedule]") {
+TEST_CASE("The learning rate never decays below min_learning_rate, and NaN never improves", "[schedule]") {
   TrainingSchedule schedule(ScheduleSettings{0, 1, 0.1, 1e-3}, 1e-2);
   schedule.observe(1, 1.0);
   CHECK(schedule.observe(2, 2.0).learning_rate == Approx(1e-3));
