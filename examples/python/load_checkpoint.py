@@ -16,7 +16,7 @@ from torch import nn
 
 
 class ConvBlock(nn.Module):
-    """conv (no bias, 'same') -> batch norm -> ReLU -> dropout -> max-pool (floors)."""
+    """conv (no bias, 'same') -> batch norm -> ReLU -> max-pool (floors) -> dropout."""
 
     def __init__(self, c_in, c_out, kernel, pool, dropout):
         super().__init__()
@@ -26,7 +26,7 @@ class ConvBlock(nn.Module):
         self.pool = nn.MaxPool1d(pool)
 
     def forward(self, x):
-        return self.pool(self.dropout(torch.relu(self.bn(self.conv(x)))))
+        return self.dropout(self.pool(torch.relu(self.bn(self.conv(x)))))
 
 
 class DenseBlock(nn.Module):

@@ -1,6 +1,6 @@
 // The ChIP-seq CNN of the EvoAug paper (Methods, "Models and datasets"): three conv
 // blocks (64x7 pool 4, 96x5 pool 4, 128x5 pool 2; each conv without bias, 'same',
-// BatchNorm, ReLU, dropout 0.2 before the pool), one 256-unit fully connected block
+// BatchNorm, ReLU, max-pool, then dropout 0.2), one 256-unit fully connected block
 // with bias (BatchNorm, ReLU, dropout 0.5) and an output of T logits. Conv weights:
 // Kaiming uniform, as in the reference implementation.
 #include <evoaug/sdk/layers.h>

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <evoaug/sdk/layers.h>
 #include <torch/torch.h>
 
 #include "../model_checks.h"
@@ -50,6 +51,25 @@ TEST_CASE("chip_cnn: layers follow the paper", "[chip_cnn]") {
   const double fan_in = 64 * 5;
   CHECK(w.abs().max().item<double>() <= std::sqrt(6.0 / fan_in));
   CHECK(w.abs().max().item<double>() > 1.0 / std::sqrt(fan_in));
+}
+
+TEST_CASE("chip_cnn: a conv block pools, then drops out, as the reference does", "[chip_cnn]") {
+  // The block chip_cnn's convolutions are made of (sdk/include/evoaug/sdk/layers.h).
+  sdk::layers::ConvBlock block(sdk::layers::ConvBlockOptions(4, 16, 7).pool(4).dropout(0.5));
+  block->train();
+  torch::NoGradGuard no_grad;
+  const at::Tensor x = checks::one_hot_batch(16, {4, 200, 1}, 3);
+  const at::Tensor out = block->forward(x);
+  // Dropout after the pool: each output is 0 or the pooled activation times 1 / (1 - p).
+  // (Dropout before the pool would give the max of the scaled survivors instead.) Batch
+  // statistics in train mode make the pooled activations reproducible from the same x.
+  const at::Tensor pooled = block->pool->forward(torch::relu(block->bn->forward(block->conv->forward(x))));
+  REQUIRE(out.sizes() == pooled.sizes());
+  const at::Tensor kept = out.ne(0);
+  CHECK(at::allclose(out.masked_select(kept), 2.0 * pooled.masked_select(kept), 1e-5, 1e-6));
+  const double kept_fraction = kept.to(at::kFloat).mean().item<double>();
+  const double positive_fraction = pooled.gt(0).to(at::kFloat).mean().item<double>();
+  CHECK(kept_fraction == Approx(0.5 * positive_fraction).epsilon(0.05));
 }
 
 TEST_CASE("chip_cnn: dropout rates are validated", "[chip_cnn]") {

@@ -33,7 +33,8 @@ namespace evoaug::sdk::layers {
 /// with PyTorch's defaults: fan_in, gain sqrt(2)).
 enum class ConvInit { kaiming_normal, kaiming_uniform };
 
-/// Options of a ConvBlock: conv(no bias, 'same') -> BatchNorm -> ReLU [-> Dropout] [-> MaxPool].
+/// Options of a ConvBlock: conv(no bias, 'same') -> BatchNorm -> ReLU [-> MaxPool] [-> Dropout],
+/// the order of the reference implementation.
 struct ConvBlockOptions {
   ConvBlockOptions(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
@@ -45,13 +46,15 @@ struct ConvBlockOptions {
   TORCH_ARG(std::int64_t, kernel_size);
   /// Max-pool size and stride; 1 means no pooling. The output length is floor(L / pool).
   TORCH_ARG(std::int64_t, pool) = 1;
-  /// Dropout rate after the activation, before pooling; 0 means no dropout layer.
+  /// Dropout rate after pooling; 0 means no dropout layer. (Dropout before a max-pool would
+  /// let the pool pick the 1/(1-p)-scaled survivors, so the next batch norm's running
+  /// statistics would not describe evaluation-time activations.)
   TORCH_ARG(double, dropout) = 0.0;
   /// Initialisation of the convolution weights.
   TORCH_ARG(ConvInit, init) = ConvInit::kaiming_normal;
 };
 
-/// One convolutional block. Children: conv, bn, [dropout,] [pool].
+/// One convolutional block. Children: conv, bn, [pool,] [dropout].
 class ConvBlockImpl : public torch::nn::Cloneable<ConvBlockImpl> {
  public:
   ConvBlockImpl(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size)
@@ -76,15 +79,15 @@ class ConvBlockImpl : public torch::nn::Cloneable<ConvBlockImpl> {
     else
       torch::nn::init::kaiming_uniform_(conv->weight);
     bn = register_module("bn", torch::nn::BatchNorm1d(options.out_channels()));
-    if (options.dropout() > 0.0) dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
     if (options.pool() > 1) pool = register_module("pool", torch::nn::MaxPool1d(options.pool()));
+    if (options.dropout() > 0.0) dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
   }
 
   /// (N, in_channels, L) to (N, out_channels, floor(L / pool)).
   at::Tensor forward(const at::Tensor& x) {
     at::Tensor y = torch::relu(bn->forward(conv->forward(x)));
-    if (dropout) y = dropout->forward(y);
     if (pool) y = pool->forward(y);
+    if (dropout) y = dropout->forward(y);
     return y;
   }
 
