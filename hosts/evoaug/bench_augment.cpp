@@ -15,6 +15,7 @@
 
 #include "augment/augment_config.h"
 #include "bench.h"
+#include "bench_inputs.h"
 #include "cli_args.h"
 #include "evoaug/augment_pipeline.h"
 #include "evoaug/error.h"
@@ -24,31 +25,6 @@ namespace {
 
 constexpr std::int64_t kBatch = 128, kAlphabet = 4, kLength = 249;
 constexpr double kTargetRatio = 25.0;
-
-const char* kDeepStarrPipeline = R"(
-[augment]
-max_augs_per_seq = 2
-mode = "hard"
-[[augment.ops]]
-type = "deletion"
-delete_min = 0
-delete_max = 30
-[[augment.ops]]
-type = "insertion"
-insert_min = 0
-insert_max = 20
-[[augment.ops]]
-type = "translocation"
-shift_min = 0
-shift_max = 20
-[[augment.ops]]
-type = "mutation"
-mutate_frac = 0.05
-[[augment.ops]]
-type = "noise"
-noise_mean = 0.0
-noise_std = 0.3
-)";
 
 /// Median wall time of `body` in milliseconds, after a few warm-up calls.
 template <typename F>
@@ -77,11 +53,10 @@ int bench_augment(const HostContext& host, const Argv& argv) {
 
   const auto registry = host.make_registry();
   const AugmentPipeline pipeline = read_augment_pipeline(
-      pipeline_from_text(kDeepStarrPipeline, "<bench augment: DeepSTARR settings>"), *registry, {kAlphabet, kLength});
+      pipeline_from_text(paper::deepstarr_bench_augment(), "<bench augment: DeepSTARR settings>"), *registry, {kAlphabet, kLength});
 
   at::Generator generator = make_generator(c10::kCPU, 2023);
-  const at::Tensor letters = at::randint(0, kAlphabet, {kBatch, kLength}, generator, at::kLong);
-  const at::Tensor batch = at::one_hot(letters, kAlphabet).permute({0, 2, 1}).to(at::kFloat).contiguous();
+  const at::Tensor batch = random_one_hot(kBatch, kLength, generator);
 
   const int n = static_cast<int>(repeats);
   at::Tensor sink;

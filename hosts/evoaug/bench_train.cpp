@@ -17,6 +17,7 @@
 
 #include "augment/augment_config.h"
 #include "bench.h"
+#include "bench_inputs.h"
 #include "cli_args.h"
 #include "evoaug/augment_pipeline.h"
 #include "evoaug/error.h"
@@ -35,69 +36,14 @@ struct PaperSetup {
   std::int64_t length;
   std::int64_t tasks;
   const char* description;
-  const char* pipeline;
+  std::string pipeline;  ///< the [augment] table
 };
 
-constexpr const char* kDeepStarrOps = R"(
-[[augment.ops]]
-type = "inversion"
-[[augment.ops]]
-type = "deletion"
-delete_min = 0
-delete_max = 30
-[[augment.ops]]
-type = "translocation"
-shift_min = 0
-shift_max = 20
-[[augment.ops]]
-type = "insertion"
-insert_min = 0
-insert_max = 20
-[[augment.ops]]
-type = "reverse_complement"
-rc_prob = 0.0
-[[augment.ops]]
-type = "mutation"
-mutate_frac = 0.05
-[[augment.ops]]
-type = "noise"
-noise_mean = 0.0
-noise_std = 0.3
-)";
-
 const std::vector<PaperSetup>& paper_setups() {
-  static const std::string deepstarr = std::string("[augment]\nmax_augs_per_seq = 2\nmode = \"hard\"\n") + kDeepStarrOps;
-  static const std::string chip = std::string("[augment]\nmax_augs_per_seq = 2\nmode = \"soft\"\n") + kDeepStarrOps;
   static const std::vector<PaperSetup> setups{
-      {"deepstarr", 249, 2, "DeepSTARR settings: 7 ops, 2 per sequence, hard", deepstarr.c_str()},
-      {"chip_cnn", 200, 1, "DeepSTARR settings: 7 ops, up to 2 per sequence, soft", chip.c_str()},
-      {"basset", 600, 161, "Basset settings: 6 ops, 3 per sequence, hard", R"(
-[augment]
-max_augs_per_seq = 3
-mode = "hard"
-[[augment.ops]]
-type = "deletion"
-delete_min = 0
-delete_max = 30
-[[augment.ops]]
-type = "translocation"
-shift_min = 0
-shift_max = 30
-[[augment.ops]]
-type = "insertion"
-insert_min = 0
-insert_max = 30
-[[augment.ops]]
-type = "reverse_complement"
-rc_prob = 0.5
-[[augment.ops]]
-type = "mutation"
-mutate_frac = 0.15
-[[augment.ops]]
-type = "noise"
-noise_mean = 0.0
-noise_std = 0.3
-)"},
+      {"deepstarr", 249, 2, "DeepSTARR settings: 7 ops, 2 per sequence, hard", paper::deepstarr_all_ops("hard")},
+      {"chip_cnn", 200, 1, "DeepSTARR settings: 7 ops, up to 2 per sequence, soft", paper::deepstarr_all_ops("soft")},
+      {"basset", 600, 161, "Basset settings: 6 ops, 3 per sequence, hard", paper::basset()},
   };
   return setups;
 }
@@ -135,8 +81,7 @@ int bench_train(const HostContext& host, const Argv& argv) {
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
 
   at::Generator generator = make_generator(c10::kCPU, 2023);
-  const at::Tensor letters = at::randint(0, kAlphabet, {kBatch, setup.length}, generator, at::kLong);
-  const at::Tensor batch = at::one_hot(letters, kAlphabet).permute({0, 2, 1}).to(at::kFloat).contiguous();
+  const at::Tensor batch = random_one_hot(kBatch, setup.length, generator);
   const at::Tensor padded = pipeline.pad(batch, generator);
   const bool logits = model->output_kind() == sdk::OutputKind::logits;
   const at::Tensor targets = logits ? at::randint(0, 2, {kBatch, setup.tasks}, generator, at::kLong).to(at::kFloat)
