@@ -9,7 +9,8 @@ namespace {
 
 const sdk::Schema& op_extra_schema() {
   static const sdk::Schema schema = sdk::Schema().integer(
-      "priority", 0, "order among the ops a sequence draws (lower first; default: the op's own, the paper's order)");
+      "priority", 0, "order among the ops a sequence draws (lower first; default: the op's own, the paper's order)",
+      -1000000, 1000000);
   return schema;
 }
 
@@ -35,7 +36,8 @@ std::function<std::shared_ptr<sdk::Augmentation>(std::int64_t)> rebuild_for_leng
 const sdk::Schema& augment_table_schema() {
   static const sdk::Schema schema =
       sdk::Schema()
-          .integer("max_augs_per_seq", 1, "most ops applied to one sequence (1..number of ops; paper, DeepSTARR: 2)", 1)
+          .integer("max_augs_per_seq", 1, "most ops applied to one sequence (1..number of ops; paper, DeepSTARR: 2)", 1,
+                   1000)
           .choice("mode", "hard", {"hard", "soft"},
                   "hard: exactly max_augs_per_seq ops per sequence; soft: uniform in 1..max_augs_per_seq")
           .boolean("inference_aug", false, "augment at evaluation too (otherwise only the 3' padding)");

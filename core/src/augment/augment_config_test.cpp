@@ -86,4 +86,10 @@ type = "mutation"
   CHECK_THROWS_WITH(read("[augment]\n[[augment.ops]]\ntype = \"noise\"\npriority = \"high\"\n"),
                     Contains("p.toml:4") && Contains("priority"));
   CHECK_THROWS_WITH(read("[augment]\nops = 3\n"), Contains("[[augment.ops]]"));
+  // Values beyond an int are refused, not wrapped (4294967297 would wrap to 1, and a
+  // priority of 4294967306 to 10, silently reordering the ops).
+  CHECK_THROWS_WITH(read("[augment]\nmax_augs_per_seq = 4294967297\n[[augment.ops]]\ntype = \"mutation\"\n"),
+                    Contains("p.toml:2") && Contains("max_augs_per_seq"));
+  CHECK_THROWS_WITH(read("[augment]\n[[augment.ops]]\ntype = \"noise\"\npriority = 4294967306\n"),
+                    Contains("p.toml:4") && Contains("priority"));
 }

@@ -21,11 +21,13 @@ sdk::Schema stage_table_schema(const std::string& stage) {
   schema.choice("optimizer", "adam", {"adam", "adamw", "sgd"}, "optimizer")
       .real("learning_rate", pretrain ? 1e-3 : 1e-4, "initial learning rate", 0.0)
       .real("weight_decay", 1e-6, "L2 penalty", 0.0)
-      .integer("max_epochs", pretrain ? 100 : 5, "epochs at most", 1)
+      .integer("max_epochs", pretrain ? 100 : 5, "epochs at most", 1, 1000000)
       .integer("batch_size", 128, "sequences per training batch", 1)
-      .integer("patience", pretrain ? 10 : 0, "stop after this many epochs without a lower validation loss; 0 = never", 0)
+      .integer("patience", pretrain ? 10 : 0, "stop after this many epochs without a lower validation loss; 0 = never", 0,
+               1000000)
       .integer("lr_patience", pretrain ? 5 : 0,
-               "multiply the learning rate by lr_factor after this many epochs without improvement; 0 = never", 0)
+               "multiply the learning rate by lr_factor after this many epochs without improvement; 0 = never", 0,
+               1000000)
       .real("lr_factor", 0.1, "learning-rate decay factor on a plateau", 0.0, 1.0)
       .real("min_learning_rate", 0.0, "the decay never goes below this", 0.0)
       .choice("loss", "auto", {"auto", "mse", "bce"},
