@@ -7,4 +7,5 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/build.sh"
 build="${EVOAUG_BUILD_DIR:-$root/build}"
 cd "$root"
-"$build/bin/evoaug" run examples/quickstart.toml "$@"
+# --overwrite: running the demo again replaces its own earlier outputs.
+"$build/bin/evoaug" run examples/quickstart.toml --overwrite "$@"

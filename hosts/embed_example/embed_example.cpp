@@ -127,7 +127,11 @@ int main(int argc, char** argv) {
                   epoch.improved ? " (best so far)" : "");
     };
 
-    const evoaug::RunResult result = pipeline.run(callbacks);
+    // The demo's folder is its own: running it again replaces the previous demo's results
+    // (a fresh run refuses a folder holding an earlier run unless told to overwrite it).
+    evoaug::RunOptions options;
+    options.overwrite = true;
+    const evoaug::RunResult result = pipeline.run(callbacks, options);
 
     std::printf("\nran on %s, seed %llu, %lld training batches; outputs in %s\n", result.device.c_str(),
                 static_cast<unsigned long long>(result.seed), static_cast<long long>(batches_seen),

@@ -81,6 +81,7 @@ std::string command_line(const std::string& command, const Argv& argv) {
   std::string out = "evoaug " + command;
   bool has_resume = false;
   for (const auto& a : argv) {
+    if (a == "--overwrite") continue;  // resuming replaces nothing
     out += " " + a;
     has_resume = has_resume || a == "--resume";
   }
@@ -89,32 +90,40 @@ std::string command_line(const std::string& command, const Argv& argv) {
 
 std::vector<std::string> overrides(const Args& args) { return args.values("--set"); }
 
+RunOptions run_options(const Args& args) {
+  RunOptions options;
+  options.resume = args.flag("--resume");
+  options.handle_signals = true;
+  options.overwrite = args.flag("--overwrite");
+  return options;
+}
+
 }  // namespace
 
 int command_run(const HostContext& host, const Argv& argv) {
-  Args args("evoaug run", argv, {"--set"}, {"--resume"});
+  Args args("evoaug run", argv, {"--set"}, {"--resume", "--overwrite"});
   const std::string file = args.positional(0, "the pipeline file (evoaug run P.toml)");
   args.expect_at_most(1);
   Runtime runtime = make_runtime(host);
   Pipeline pipeline = runtime.load(file, overrides(args));
   return train_command(command_line("run", argv), [&](const Callbacks& callbacks) {
-    return pipeline.run(callbacks, RunOptions{args.flag("--resume"), true});
+    return pipeline.run(callbacks, run_options(args));
   });
 }
 
 int command_pretrain(const HostContext& host, const Argv& argv) {
-  Args args("evoaug pretrain", argv, {"--set"}, {"--resume"});
+  Args args("evoaug pretrain", argv, {"--set"}, {"--resume", "--overwrite"});
   const std::string file = args.positional(0, "the pipeline file (evoaug pretrain P.toml)");
   args.expect_at_most(1);
   Runtime runtime = make_runtime(host);
   Pipeline pipeline = runtime.load(file, overrides(args));
   return train_command(command_line("pretrain", argv), [&](const Callbacks& callbacks) {
-    return pipeline.pretrain(callbacks, RunOptions{args.flag("--resume"), true});
+    return pipeline.pretrain(callbacks, run_options(args));
   });
 }
 
 int command_finetune(const HostContext& host, const Argv& argv) {
-  Args args("evoaug finetune", argv, {"--set", "--from"}, {"--resume"});
+  Args args("evoaug finetune", argv, {"--set", "--from"}, {"--resume", "--overwrite"});
   const std::string from = args.required("--from");
   args.expect_at_most(1);
   Runtime runtime = make_runtime(host);
@@ -122,7 +131,7 @@ int command_finetune(const HostContext& host, const Argv& argv) {
   Pipeline pipeline = args.positional().empty() ? runtime.from_checkpoint(from, overrides(args))
                                                 : runtime.load(args.positional(0, "P.toml"), overrides(args));
   return train_command(command_line("finetune", argv), [&](const Callbacks& callbacks) {
-    return pipeline.finetune(from, callbacks, RunOptions{args.flag("--resume"), true});
+    return pipeline.finetune(from, callbacks, run_options(args));
   });
 }
 

@@ -46,7 +46,13 @@ TEST_CASE("evoaug run trains both stages, prints the comparison and is reproduci
   const std::string report = read_file(dir / "out" / "report.json");
   CHECK_THAT(report, Contains("\"finetune\": {") && Contains("\"auroc\""));
 
-  const auto second = run_host("--log-level warn run " + quoted(dir / "p.toml"));
+  // The same folder again: refused (the earlier results stay) unless --overwrite.
+  const auto refused = run_host("--log-level warn run " + quoted(dir / "p.toml"));
+  CHECK(refused.exit_code != 0);
+  CHECK_THAT(refused.output, Contains("already holds an earlier run") && Contains("--overwrite"));
+  CHECK(read_file(dir / "out" / "report.json") == report);
+  const auto second = run_host("--log-level warn run " + quoted(dir / "p.toml") + " --overwrite");
+  INFO(second.output);
   REQUIRE(second.exit_code == 0);
   CHECK(without_timings(read_file(dir / "out" / "report.json")) == without_timings(report));
 

@@ -102,6 +102,9 @@ struct RunOptions {
   /// is written and the run throws Interrupted. Off by default for embedding applications
   /// (the handlers are process-wide); the CLI turns it on.
   bool handle_signals = false;
+  /// Let a fresh run replace the results of an earlier one in output_dir. Without it, a
+  /// fresh run refuses a folder that holds checkpoints or a report it would replace.
+  bool overwrite = false;
 };
 
 /// Thrown when a run stops early on request (a signal or request_stop()) after writing a

@@ -105,13 +105,7 @@ class Runner {
   }
 
   RunResult run(bool pretrain, bool finetune, const std::optional<fs::path>& finetune_from) {
-    if (!options_.resume) {
-      // A fresh start: checkpoints of an earlier run must not be resumed by mistake later.
-      std::vector<std::string> stale = {"finetune"};
-      if (pretrain) stale.push_back("pretrain");
-      for (const auto& stage : stale)
-        for (const char* which : {"best", "last"}) fs::remove(checkpoint_path(session_, stage, which));
-    }
+    if (!options_.resume) clear_earlier_results(pretrain, finetune_from);
     std::optional<fs::path> start_from = finetune_from;
     if (pretrain) {
       const StageResult r = run_stage("pretrain", std::nullopt);
@@ -177,6 +171,51 @@ class Runner {
     result_.stages.push_back(result);
     write_report();
     return result;
+  }
+
+  // A fresh start replaces the checkpoints it will write (so that a later --resume cannot
+  // pick up an earlier run's by mistake) and the report, but only when asked to: nothing
+  // a user made is removed silently.
+  void clear_earlier_results(bool pretrain, const std::optional<fs::path>& finetune_from) {
+    std::vector<fs::path> replaced;
+    std::vector<std::string> stages = {"finetune"};
+    if (pretrain) stages.push_back("pretrain");  // a new pretraining invalidates fine-tuning too
+    for (const auto& stage : stages)
+      for (const char* which : {"best", "last"}) replaced.push_back(checkpoint_path(session_, stage, which));
+    if (pretrain) replaced.push_back(session_.output_dir / "report.json");
+
+    std::error_code ec;
+    if (finetune_from)
+      for (const auto& file : replaced)
+        if (fs::exists(file) && fs::equivalent(file, *finetune_from, ec))
+          throw Error("cannot fine-tune from '" + finetune_from->string() + "': this run writes its " +
+                      "checkpoints to " + (session_.output_dir / "checkpoints").string() +
+                      " and would replace it. Copy it elsewhere first, or set another output folder with " +
+                      "--set runtime.output_dir=DIR.");
+
+    // A fine-tuning on its own writes a report of its stage only; the earlier report (of
+    // the pretraining it starts from, say) is kept beside it rather than replaced.
+    const fs::path report = session_.output_dir / "report.json";
+    if (!pretrain && fs::exists(report)) {
+      const fs::path kept = session_.output_dir / "report.before-finetune.json";
+      fs::rename(report, kept);
+      spdlog::info("the earlier report.json is kept as {}", kept.string());
+    }
+
+    std::vector<std::string> existing;
+    for (const auto& file : replaced)
+      if (fs::exists(file)) existing.push_back(file.filename().string());
+    if (existing.empty()) return;
+    if (!options_.overwrite) {
+      std::string list;
+      for (const auto& name : existing) list += (list.empty() ? "" : ", ") + name;
+      throw Error("output folder '" + session_.output_dir.string() + "' already holds an earlier run (" + list +
+                  "). Continue it with --resume, replace it with --overwrite, or choose another folder with "
+                  "--set runtime.output_dir=DIR.");
+    }
+    for (const auto& file : replaced) fs::remove(file);
+    spdlog::info("--overwrite: removed the earlier run's {} file(s) in {}", existing.size(),
+                 session_.output_dir.string());
   }
 
   void write_report() {

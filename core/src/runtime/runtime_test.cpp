@@ -152,6 +152,7 @@ TEST_CASE("An interrupted run resumes to the same report as an uninterrupted one
     };
     evoaug::RunOptions options;
     options.resume = stop_in == "finetune";
+    options.overwrite = true;  // the first attempt replaces the uninterrupted run's results
     CHECK_THROWS_WITH(pipeline.run(callbacks, options), Contains("--resume"));
   }
   evoaug::Runtime runtime;
@@ -159,6 +160,35 @@ TEST_CASE("An interrupted run resumes to the same report as an uninterrupted one
   resume.resume = true;
   runtime.parse(text, "tiny.toml").run({}, resume);
   CHECK(without_timings(evoaug::testing::read_file(dir / "out" / "report.json")) == uninterrupted);
+}
+
+TEST_CASE("A fresh run never removes an earlier run's results unless told to", "[runtime][outputs]") {
+  evoaug::testing::TempDir dir;
+  const std::string text = tiny_pipeline(dir / "out");
+  const auto checkpoints = dir / "out" / "checkpoints";
+  evoaug::Runtime runtime;
+  runtime.parse(text, "tiny.toml").run();
+  const std::string report = evoaug::testing::read_file(dir / "out" / "report.json");
+
+  // Again into the same folder: refused, naming the folder and the ways on; nothing touched.
+  CHECK_THROWS_WITH(runtime.parse(text, "tiny.toml").run(),
+                    Contains("already holds an earlier run") && Contains((dir / "out").string()) &&
+                        Contains("--resume") && Contains("--overwrite") && Contains("runtime.output_dir"));
+  CHECK(evoaug::testing::read_file(dir / "out" / "report.json") == report);
+  CHECK(std::filesystem::exists(checkpoints / "finetune-best.pt"));
+
+  // Fine-tuning from a checkpoint this run would replace: refused even with overwrite.
+  evoaug::RunOptions overwrite;
+  overwrite.overwrite = true;
+  CHECK_THROWS_WITH(runtime.parse(text, "tiny.toml").finetune(checkpoints / "finetune-best.pt", {}, overwrite),
+                    Contains("would replace it") && Contains("finetune-best.pt"));
+  CHECK(std::filesystem::exists(checkpoints / "finetune-best.pt"));
+
+  // A fine-tuning on its own, from a copy: the earlier report is kept beside the new one.
+  std::filesystem::copy_file(checkpoints / "pretrain-best.pt", dir / "start.pt");
+  runtime.parse(text, "tiny.toml").finetune(dir / "start.pt", {}, overwrite);
+  CHECK(evoaug::testing::read_file(dir / "out" / "report.before-finetune.json") == report);
+  CHECK_THAT(evoaug::testing::read_file(dir / "out" / "report.json"), Contains("\"finetune\""));
 }
 
 TEST_CASE("SIGINT finishes the batch, writes a checkpoint and stops", "[runtime][signal]") {
