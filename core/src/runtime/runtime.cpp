@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -83,6 +84,40 @@ std::string history_before(const fs::path& metrics_csv, const std::string& stage
   return out;
 }
 
+// The resolved TOML as "table.key = value" lines, so that two configurations can be
+// compared key by key (a resolved file has one key per line, tables as [headers]).
+std::vector<std::string> qualified_lines(const std::string& toml_text) {
+  std::vector<std::string> out;
+  std::istringstream in(toml_text);
+  std::string line, table;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (line.front() == '[') {
+      table = line;
+      continue;
+    }
+    out.push_back(table + " " + line);
+  }
+  return out;
+}
+
+// What changed between the checkpoint's configuration and this one, a few keys at most.
+std::string config_differences(const std::string& saved, const std::string& now) {
+  const std::vector<std::string> before = qualified_lines(saved), after = qualified_lines(now);
+  const auto missing_from = [](const std::vector<std::string>& lines, const std::string& line) {
+    return std::find(lines.begin(), lines.end(), line) == lines.end();
+  };
+  std::vector<std::string> changes;
+  for (const auto& line : before)
+    if (missing_from(after, line)) changes.push_back("was " + line);
+  for (const auto& line : after)
+    if (missing_from(before, line)) changes.push_back("now " + line);
+  std::string out;
+  for (std::size_t i = 0; i < changes.size() && i < 6; ++i) out += (i ? "; " : "") + changes[i];
+  if (changes.size() > 6) out += "; ...";
+  return out.empty() ? "the order of keys" : out;
+}
+
 const StageSettings& stage_settings(const PipelineSetup& setup, const std::string& stage) {
   return stage == "finetune" ? setup.finetune : setup.pretrain;
 }
@@ -145,7 +180,8 @@ class Runner {
       if (resume->state.config_toml != identity_.config_toml)
         throw Error("cannot resume from '" + run.last_checkpoint.string() +
                     "': it was written with another configuration (the pipeline file or --set values "
-                    "changed). Restore them, or start afresh without --resume.");
+                    "changed: " + config_differences(resume->state.config_toml, identity_.config_toml) +
+                    "). Restore them, or start afresh without --resume.");
       run.resume = &*resume;
     } else {
       if (options_.resume) spdlog::info("{}: no checkpoint to resume in {}; starting the stage", stage,

@@ -191,6 +191,26 @@ TEST_CASE("A fresh run never removes an earlier run's results unless told to", "
   CHECK_THAT(evoaug::testing::read_file(dir / "out" / "report.json"), Contains("\"finetune\""));
 }
 
+TEST_CASE("Resuming with a changed configuration is refused, naming what changed", "[runtime][resume]") {
+  evoaug::testing::TempDir dir;
+  const std::string text = tiny_pipeline(dir / "out");
+  {
+    evoaug::Runtime runtime;
+    auto pipeline = runtime.parse(text, "tiny.toml");
+    evoaug::Callbacks callbacks;
+    callbacks.on_batch = [&](const evoaug::BatchProgress& p) {
+      if (p.batch == 2) pipeline.request_stop();
+    };
+    CHECK_THROWS_AS(pipeline.run(callbacks), evoaug::Interrupted);
+  }
+  evoaug::Runtime runtime;
+  evoaug::RunOptions resume;
+  resume.resume = true;
+  CHECK_THROWS_WITH(runtime.parse(text, "tiny.toml", {"pretrain.batch_size=16"}).run({}, resume),
+                    Contains("another configuration") && Contains("was [pretrain] batch_size = 32") &&
+                        Contains("now [pretrain] batch_size = 16"));
+}
+
 TEST_CASE("SIGINT finishes the batch, writes a checkpoint and stops", "[runtime][signal]") {
   evoaug::testing::TempDir dir;
   evoaug::Runtime runtime;

@@ -24,7 +24,8 @@ ScheduleDecision TrainingSchedule::observe(int epoch, double valid_loss) {
     ++state_.epochs_without_improvement;
     ++state_.epochs_since_lr_change;
     // The counter restarts after a decay, so a long plateau decays every lr_patience
-    // epochs (PyTorch's ReduceLROnPlateau without cooldown).
+    // epochs. The decay follows the lr_patience-th bad epoch, as the paper words it;
+    // PyTorch's ReduceLROnPlateau waits for one more (docs/training.md).
     if (settings_.lr_patience > 0 && state_.epochs_since_lr_change >= settings_.lr_patience) {
       state_.learning_rate = std::max(state_.learning_rate * settings_.lr_factor, settings_.min_learning_rate);
       state_.epochs_since_lr_change = 0;
