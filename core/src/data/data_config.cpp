@@ -140,6 +140,13 @@ FastaDataOptions fasta_options(const DataTable& data) {
           data.integer("length")};
 }
 
+// pad_or_trim has no target without `length`: an error at the policy, before any reading.
+void require_fasta_target(const DataTable& data, const FastaDataOptions& options) {
+  if (options.length_policy == LengthPolicy::pad_or_trim && options.length <= 0)
+    throw Error(data.at("length_policy") +
+                "\"pad_or_trim\" needs the target length: set [data] length = N (the sequence length to use)");
+}
+
 SyntheticOptions synthetic_options(const DataTable& data, std::uint64_t seed) {
   SyntheticOptions o;
   o.task = parse_synthetic_task(data.text("task"));
@@ -211,16 +218,13 @@ DataHeader read_data_header(const PipelineFile& file) {
     }
     case Format::fasta: {
       const fs::path path = data.path("path");
-      FastaRecord first;
-      const bool any = data.positioned("path", [&] {
-        FastaReader reader(path);
-        return reader.next(first);
-      });
-      if (!any) throw Error(data.at("path") + "FASTA file '" + path.string() + "' holds no sequences");
-      const auto policy = parse_length_policy(data.text("length_policy"));
-      header.length = policy != LengthPolicy::error && data.integer("length") > 0
-                          ? data.integer("length")
-                          : static_cast<std::int64_t>(first.sequence.size());
+      FastaDataOptions options = fasta_options(data);
+      require_fasta_target(data, options);
+      const auto policy = options.length_policy;
+      // The length loading gives (pad: the longest, trim: the shortest, which reads the
+      // whole file). With the error policy, the first sequence's; `length` is then a check.
+      if (policy == LengthPolicy::error) options.length = 0;
+      header.length = data.positioned("path", [&] { return fasta_target_length(path, options); });
       if (data.text("labels").empty())
         throw Error(data.at("labels") + "a FASTA data source needs its labels: set [data] labels = \"labels.tsv\"");
       header.task_names = data.positioned("labels", [&] { return read_label_header(data.path("labels")); });
@@ -230,14 +234,16 @@ DataHeader read_data_header(const PipelineFile& file) {
       break;
     }
     case Format::synthetic: {
+      // The checks loading makes, without generating: options, split sizes, downsampling.
       const SyntheticOptions o = synthetic_options(data, 0);
       const auto names = synthetic_task_names(o.task);
-      data.positioned("tasks", [&] {
-        if (o.tasks > static_cast<std::int64_t>(names.size()))
-          throw sdk::ParamError("tasks", "the synthetic " + data.text("task") + " grammar has " +
-                                             std::to_string(names.size()) + " tasks; 0 keeps them all");
+      data.positioned("task", [&] {
+        check_synthetic_options(o);
         return 0;
       });
+      const SplitSizes sizes =
+          data.positioned("train_fraction", [&] { return split_sizes(o.num_sequences, fractions_of(data)); });
+      data.positioned("downsample", [&] { return downsample_count(sizes.train, data.real("downsample")); });
       header.length = o.length;
       header.tasks = o.tasks > 0 ? o.tasks : static_cast<std::int64_t>(names.size());
       header.task_names.assign(names.begin(), names.begin() + header.tasks);
@@ -265,6 +271,7 @@ Dataset load_dataset(const PipelineFile& file, std::uint64_t run_seed) {
     case Format::fasta: {
       if (data.text("labels").empty())
         throw Error(data.at("labels") + "a FASTA data source needs its labels: set [data] labels = \"labels.tsv\"");
+      require_fasta_target(data, fasta_options(data));
       LabeledSequences all = data.positioned(
           "path", [&] { return read_labeled_fasta(data.path("path"), data.path("labels"), fasta_options(data)); });
       if (all.dropped_for_n > 0)

@@ -161,3 +161,59 @@ TEST_CASE("data config: no data source, typos and bad values are positioned erro
   // Every key is documented.
   for (const auto& spec : data_table_schema().specs()) CHECK_FALSE(spec.doc.empty());
 }
+
+TEST_CASE("data config: the FASTA header's length agrees with the loaded data under pad and trim", "[data]") {
+  TempDir dir;
+  // The first sequence is neither the shortest nor the longest.
+  std::string fasta, tsv = "id\tt\n";
+  const int lengths[] = {12, 8, 20, 10, 16, 14, 9, 18, 11, 13};
+  for (int i = 0; i < 10; ++i) {
+    fasta += ">s" + std::to_string(i) + "\n" + std::string(static_cast<std::size_t>(lengths[i]), "ACGT"[i % 4]) + "\n";
+    tsv += "s" + std::to_string(i) + "\t" + std::to_string(i % 2) + "\n";
+  }
+  write_file(dir / "s.fa", fasta);
+  write_file(dir / "s.tsv", tsv);
+  for (const std::string policy : {"pad", "trim"}) {
+    INFO(policy);
+    const auto file = pipeline("[data]\npath = \"s.fa\"\nlabels = \"s.tsv\"\nlength_policy = \"" + policy +
+                                   "\"\nvalid_fraction = 0.2\ntest_fraction = 0.2\ntrain_fraction = 0.6\n",
+                               dir.path());
+    const DataHeader header = read_data_header(file);
+    CHECK(header.length == (policy == "pad" ? 20 : 8));
+    CHECK(load_dataset(file, 0).length() == header.length);
+  }
+  // pad_or_trim without length: the same positioned error in the header and in loading.
+  const auto no_length =
+      pipeline("[data]\npath = \"s.fa\"\nlabels = \"s.tsv\"\nlength_policy = \"pad_or_trim\"\n", dir.path());
+  REQUIRE_THROWS_WITH(read_data_header(no_length), Contains("P.toml:4:") && Contains("set [data] length"));
+  REQUIRE_THROWS_WITH(load_dataset(no_length, 0), Contains("P.toml:4:") && Contains("set [data] length"));
+  const auto with_length = pipeline(
+      "[data]\npath = \"s.fa\"\nlabels = \"s.tsv\"\nlength_policy = \"pad_or_trim\"\nlength = 15\n"
+      "valid_fraction = 0.2\ntest_fraction = 0.2\ntrain_fraction = 0.6\n",
+      dir.path());
+  CHECK(read_data_header(with_length).length == 15);
+  CHECK(load_dataset(with_length, 0).length() == 15);
+}
+
+TEST_CASE("data config: the synthetic header rejects what loading rejects, at the same key", "[data]") {
+  // Each setting, in the header and in loading: the same positioned error.
+  const std::pair<std::string, std::string> cases[] = {
+      {"length = 60\n", "too short"},
+      {"task = \"regression\"\nlength = 80\n", "too short"},
+      {"tasks = 9\n", "6 tasks"},
+      {"num_sequences = 100\ntrain_fraction = 0.5\n", "add up to 1"},
+      {"num_sequences = 3\ntrain_fraction = 0.7\n", "would be empty"},
+      {"num_sequences = 100\ndownsample = 500\n", "more sequences than the training split has (70)"},
+  };
+  for (const auto& [settings, message] : cases) {
+    INFO(settings);
+    const auto file = pipeline("[data]\nformat = \"synthetic\"\n" + settings);
+    const std::string line = "P.toml:" + std::to_string(2 + std::count(settings.begin(), settings.end(), '\n')) + ":";
+    REQUIRE_THROWS_WITH(read_data_header(file), Contains(line) && Contains(message));
+    REQUIRE_THROWS_WITH(load_dataset(file, 0), Contains(line) && Contains(message));
+  }
+  // The shortest length the binary grammar accepts passes both.
+  const auto file = pipeline("[data]\nformat = \"synthetic\"\nlength = 72\nnum_sequences = 50\n");
+  CHECK(read_data_header(file).length == 72);
+  CHECK(load_dataset(file, 0).length() == 72);
+}

@@ -45,6 +45,38 @@ TEST_CASE("FASTA: gzip round trip through the writer", "[data]") {
   CHECK(evoaug::testing::read_file(dir / "plain.fa") == ">x\nACGTACGTAC\n>y\nNNNNGGGGCC\n");
 }
 
+TEST_CASE("FASTA: a truncated or corrupt gzip file is an error, not a shorter file", "[data]") {
+  TempDir dir;
+  // Varied letters (a fixed LCG), so that the compressed stream is long enough to cut.
+  std::vector<FastaRecord> records;
+  std::uint32_t state = 12345;
+  for (int r = 0; r < 200; ++r) {
+    std::string sequence;
+    for (int i = 0; i < 100; ++i) {
+      state = state * 1664525u + 1013904223u;
+      sequence.push_back("ACGT"[state >> 30]);
+    }
+    records.push_back({"s" + std::to_string(r), sequence, 0});
+  }
+  write_fasta(dir / "whole.fa.gz", records);
+  REQUIRE(read_fasta(dir / "whole.fa.gz").size() == 200);
+  const std::string raw = evoaug::testing::read_file(dir / "whole.fa.gz");
+  REQUIRE(raw.size() > 1000);
+
+  // Cut in the middle of the compressed data: the records before the cut must not pass
+  // for the whole file.
+  write_file(dir / "half.fa.gz", raw.substr(0, raw.size() / 2));
+  REQUIRE_THROWS_WITH(read_fasta(dir / "half.fa.gz"), Contains("half.fa.gz:") && Contains("truncated"));
+  // Only the trailer (CRC and size) cut short: every record decodes, still an error.
+  write_file(dir / "tail.fa.gz", raw.substr(0, raw.size() - 3));
+  REQUIRE_THROWS_WITH(read_fasta(dir / "tail.fa.gz"), Contains("tail.fa.gz:") && Contains("truncated"));
+  // A damaged CRC: corrupt.
+  std::string bad_crc = raw;
+  bad_crc[bad_crc.size() - 8] = static_cast<char>(bad_crc[bad_crc.size() - 8] ^ 0xff);
+  write_file(dir / "crc.fa.gz", bad_crc);
+  REQUIRE_THROWS_WITH(read_fasta(dir / "crc.fa.gz"), Contains("crc.fa.gz:") && Contains("corrupt"));
+}
+
 TEST_CASE("FASTA: a bad letter is an error naming file and line", "[data]") {
   TempDir dir;
   write_file(dir / "bad.fa", ">a\nACGT\n>b\nACGT\nACXT\n");

@@ -134,6 +134,24 @@ TEST_CASE("HDF5: configured dataset names and a forced axis order", "[data]") {
                       Contains("'nope'") && Contains("x_train") && Contains("seqs_tr"));
 }
 
+TEST_CASE("HDF5: a configured dataset under a missing group is the missing-dataset error", "[data]") {
+  TempDir dir;
+  write_hdf5_dataset(dir / "d.h5", random_dataset(6, 2, 3));
+  Hdf5ReadOptions options;
+  options.x_names[0] = "nogroup/X";
+  REQUIRE_THROWS_WITH(read_hdf5_header(dir / "d.h5", options),
+                      Contains("d.h5: dataset 'nogroup/X': no such dataset (set by [data] x_train)") &&
+                          Contains("datasets in the file: X_test, X_train") && !Contains("H5Lexists"));
+  // Under a dataset, not a group; and deeper paths.
+  options.x_names[0] = "X_train/X";
+  REQUIRE_THROWS_WITH(read_hdf5_header(dir / "d.h5", options), Contains("'X_train/X': no such dataset"));
+  options.x_names[0] = "/a/b/c";
+  REQUIRE_THROWS_WITH(read_hdf5_header(dir / "d.h5", options), Contains("'/a/b/c': no such dataset"));
+  // An absolute name of a dataset that exists still resolves.
+  options.x_names[0] = "/X_train";
+  CHECK(read_hdf5_header(dir / "d.h5", options).length() == 6);
+}
+
 TEST_CASE("HDF5: bad files are errors naming the file and the dataset", "[data]") {
   TempDir dir;
   const auto file = dir / "bad.h5";

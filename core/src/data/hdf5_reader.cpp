@@ -80,17 +80,37 @@ class Hdf5File {
     return names;
   }
 
+  // True when `name` (which may be a path "group/dataset") exists. H5Lexists fails rather
+  // than answering false when a group on the way is missing or is not a group, so each
+  // component is checked in turn.
+  bool exists(const std::string& name) const {
+    try {
+      std::size_t end = 0;
+      while (true) {
+        end = name.find('/', end + 1);
+        const std::string prefix = name.substr(0, end);
+        if (!prefix.empty() && prefix != "/") {
+          if (!file_.nameExists(prefix)) return false;
+          if (end != std::string::npos && file_.childObjType(prefix) != H5O_TYPE_GROUP) return false;
+        }
+        if (end == std::string::npos) return true;
+      }
+    } catch (const H5::Exception&) {
+      return false;
+    }
+  }
+
   // The configured name, or the upper-case default, or the lower-case one.
   std::string resolve(const std::string& configured, const std::string& upper, const std::string& key) const {
     if (!configured.empty()) {
-      if (!file_.nameExists(configured))
+      if (!exists(configured))
         throw Error(where(configured) + ": no such dataset (set by [data] " + key + "); " + present());
       return configured;
     }
-    if (file_.nameExists(upper)) return upper;
+    if (exists(upper)) return upper;
     std::string lower = upper;
     lower[0] = static_cast<char>(std::tolower(lower[0]));
-    if (file_.nameExists(lower)) return lower;
+    if (exists(lower)) return lower;
     throw Error("HDF5 file '" + path_.string() + "' has no dataset '" + upper + "' (nor '" + lower + "'); " +
                 present() + ". Name it with [data] " + key + " = \"...\"");
   }

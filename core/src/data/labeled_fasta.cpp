@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <unordered_map>
@@ -58,7 +59,40 @@ std::vector<std::string> header_fields(LineReader& reader) {
   throw Error("label file '" + reader.file().string() + "' is empty: it needs a header line 'id<TAB>task...'");
 }
 
+void require_target_length(const FastaDataOptions& options) {
+  if (options.length_policy == LengthPolicy::pad_or_trim && options.length <= 0)
+    throw Error("length_policy = \"pad_or_trim\" needs the target length: set [data] length");
+}
+
+// The length every sequence is brought to: one rule for the loader and for
+// fasta_target_length, so that a data header and the loaded data agree.
+std::size_t target_length(const FastaDataOptions& options, std::size_t first, std::size_t shortest,
+                          std::size_t longest) {
+  if (options.length > 0) return static_cast<std::size_t>(options.length);
+  switch (options.length_policy) {
+    case LengthPolicy::pad: return longest;
+    case LengthPolicy::trim: return shortest;
+    default: return first;
+  }
+}
+
 }  // namespace
+
+std::int64_t fasta_target_length(const fs::path& fasta, const FastaDataOptions& options) {
+  require_target_length(options);
+  FastaReader reader(fasta);
+  FastaRecord record;
+  if (!reader.next(record)) throw Error("FASTA file '" + fasta.string() + "' holds no sequences");
+  const std::size_t first = record.sequence.size();
+  std::size_t shortest = first, longest = first;
+  const bool scan = options.length <= 0 && (options.length_policy == LengthPolicy::pad ||
+                                            options.length_policy == LengthPolicy::trim);
+  while (scan && reader.next(record)) {
+    shortest = std::min(shortest, record.sequence.size());
+    longest = std::max(longest, record.sequence.size());
+  }
+  return static_cast<std::int64_t>(target_length(options, first, shortest, longest));
+}
 
 LengthPolicy parse_length_policy(const std::string& text) {
   if (text == "error") return LengthPolicy::error;
@@ -100,7 +134,11 @@ LabelTable read_label_table(const fs::path& file) {
       if (!std::isfinite(value))
         throw Error(reader.where() + ": task '" + table.task_names[t] + "': label " + text +
                     " is not finite (NaN and inf are not allowed)");
-      values.push_back(static_cast<float>(value));
+      const auto single = static_cast<float>(value);  // labels are stored as float32
+      if (!std::isfinite(single))
+        throw Error(reader.where() + ": task '" + table.task_names[t] + "': label " + text +
+                    " is too large for float32 (the largest magnitude is about 3.4e38)");
+      values.push_back(single);
     }
     auto [it, inserted] = seen.emplace(fields[0], reader.line_number());
     if (!inserted)
@@ -120,6 +158,7 @@ LabelTable read_label_table(const fs::path& file) {
 }
 
 LabeledSequences read_labeled_fasta(const fs::path& fasta, const fs::path& labels, const FastaDataOptions& options) {
+  require_target_length(options);
   std::vector<FastaRecord> records = read_fasta(fasta);
   if (records.empty()) throw Error("FASTA file '" + fasta.string() + "' holds no sequences");
   {
@@ -173,12 +212,7 @@ LabeledSequences read_labeled_fasta(const fs::path& fasta, const fs::path& label
     longest = std::max(longest, r.sequence.size());
   }
   const auto policy = options.length_policy;
-  if (policy == LengthPolicy::pad_or_trim && options.length <= 0)
-    throw Error("length_policy = \"pad_or_trim\" needs the target length: set [data] length");
-  const std::size_t target = options.length > 0            ? static_cast<std::size_t>(options.length)
-                             : policy == LengthPolicy::trim ? shortest
-                             : policy == LengthPolicy::pad  ? longest
-                                                            : records[0].sequence.size();
+  const std::size_t target = target_length(options, records[0].sequence.size(), shortest, longest);
   const bool may_pad = policy == LengthPolicy::pad || policy == LengthPolicy::pad_or_trim;
   const bool may_trim = policy == LengthPolicy::trim || policy == LengthPolicy::pad_or_trim;
   for (const auto& r : records) {

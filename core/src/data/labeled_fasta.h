@@ -43,6 +43,13 @@ struct FastaDataOptions {
   std::int64_t length = 0;  ///< target length; 0 = from the data (longest for pad, shortest for trim)
 };
 
+/// The sequence length L that read_labeled_fasta gives `fasta` with `options`, read
+/// without keeping the sequences: `length` when set, else the longest sequence (pad),
+/// the shortest (trim) or the first (error). Only pad and trim without `length` read the
+/// whole file; the others stop after the first record. Throws Error as
+/// read_labeled_fasta does for an empty file and for pad_or_trim without `length`.
+std::int64_t fasta_target_length(const std::filesystem::path& fasta, const FastaDataOptions& options = {});
+
 struct LabeledSequences {
   at::Tensor x;  ///< (N, 4, L): uint8 unless an N is encoded as 0.25 (then float32)
   at::Tensor y;  ///< (N, T) float32; (N, 0) without a label file

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <zlib.h>
 
 #include "evoaug/error.h"
 #include "test_support.h"
@@ -84,6 +85,62 @@ TEST_CASE("FASTA + labels: bad label files name file and line", "[data]") {
   write_file(dir / "header.tsv", "id\n");
   REQUIRE_THROWS_WITH(read_label_table(dir / "header.tsv"), Contains("header.tsv:1:") && Contains("at least one task"));
   CHECK(read_label_header(dir / "fields.tsv") == std::vector<std::string>{"t", "u"});
+}
+
+TEST_CASE("FASTA + labels: a label beyond float32 is an error, not inf", "[data]") {
+  TempDir dir;
+  write_file(dir / "ok.tsv", "id\tt\tu\na\t3e38\t-3e38\n");
+  CHECK(read_label_table(dir / "ok.tsv").values[0][0].item<float>() == 3e38f);
+  write_file(dir / "big.tsv", "id\tt\tu\na\t1\t2\nb\t0\t1e39\n");
+  REQUIRE_THROWS_WITH(read_label_table(dir / "big.tsv"),
+                      Contains("big.tsv:3:") && Contains("task 'u'") && Contains("1e39") && Contains("float32"));
+  write_file(dir / "small.tsv", "id\tt\na\t-4e38\n");
+  REQUIRE_THROWS_WITH(read_label_table(dir / "small.tsv"), Contains("small.tsv:2:") && Contains("float32"));
+}
+
+TEST_CASE("FASTA + labels: a truncated gzip label file is an error", "[data]") {
+  TempDir dir;
+  std::string tsv = "id\tt\n";
+  for (int i = 0; i < 2000; ++i) tsv += "s" + std::to_string(i) + "\t" + std::to_string(i * 7919 % 1000) + "\n";
+  gzFile out = gzopen((dir / "l.tsv.gz").c_str(), "wb");
+  REQUIRE(out);
+  REQUIRE(gzwrite(out, tsv.data(), static_cast<unsigned>(tsv.size())) == static_cast<int>(tsv.size()));
+  REQUIRE(gzclose(out) == Z_OK);
+  CHECK(read_label_table(dir / "l.tsv.gz").ids.size() == 2000);
+  const std::string raw = evoaug::testing::read_file(dir / "l.tsv.gz");
+  write_file(dir / "cut.tsv.gz", raw.substr(0, raw.size() * 2 / 3));
+  REQUIRE_THROWS_WITH(read_label_table(dir / "cut.tsv.gz"), Contains("cut.tsv.gz:") && Contains("truncated"));
+}
+
+TEST_CASE("FASTA + labels: the target length is found without loading, as loading finds it", "[data]") {
+  TempDir dir;
+  write_file(dir / "s.fa", ">a\nACGTAC\n>b\nGGGG\n>c\nTTTTTTTT\n>d\nACGTA\n");
+  write_file(dir / "l.tsv", "id\tt\na\t1\nb\t0\nc\t1\nd\t0\n");
+  for (auto policy : {LengthPolicy::pad, LengthPolicy::trim, LengthPolicy::pad_or_trim})
+    for (std::int64_t length : {0, 5}) {
+      if (policy == LengthPolicy::pad_or_trim && length == 0) continue;
+      FastaDataOptions options;
+      options.length_policy = policy;
+      options.length = length;
+      INFO("policy " << static_cast<int>(policy) << ", length " << length);
+      if (length == 5 && policy != LengthPolicy::pad_or_trim) {
+        // A given length that some sequences cannot reach under this policy.
+        CHECK(fasta_target_length(dir / "s.fa", options) == 5);
+        CHECK_THROWS(read_labeled_fasta(dir / "s.fa", dir / "l.tsv", options));
+        continue;
+      }
+      CHECK(fasta_target_length(dir / "s.fa", options) == read_labeled_fasta(dir / "s.fa", dir / "l.tsv", options).x.size(2));
+    }
+  FastaDataOptions pad;
+  pad.length_policy = LengthPolicy::pad;
+  CHECK(fasta_target_length(dir / "s.fa", pad) == 8);
+  pad.length_policy = LengthPolicy::trim;
+  CHECK(fasta_target_length(dir / "s.fa", pad) == 4);
+  CHECK(fasta_target_length(dir / "s.fa") == 6);  // error policy: the first sequence
+  pad.length_policy = LengthPolicy::pad_or_trim;
+  REQUIRE_THROWS_WITH(fasta_target_length(dir / "s.fa", pad), Contains("[data] length"));
+  write_file(dir / "empty.fa", "");
+  REQUIRE_THROWS_WITH(fasta_target_length(dir / "empty.fa"), Contains("holds no sequences"));
 }
 
 TEST_CASE("FASTA + labels: unequal lengths are an error, or padded/trimmed around the centre", "[data]") {

@@ -41,11 +41,18 @@ bool LineReader::next(std::string& line) {
     if (s.begin == s.end) {
       if (s.eof) return false;
       const int got = gzread(s.file, s.buffer.data(), static_cast<unsigned>(s.buffer.size()));
-      if (got < 0) {
-        int code = 0;
-        const char* message = gzerror(s.file, &code);
-        throw Error(file_.string() + ":" + std::to_string(line_number_ + 1) + ": cannot read (" + message +
-                    "; a truncated or corrupt gzip file?)");
+      // gzread reports a stream cut short as a normal end (0, or the bytes before the cut)
+      // with gzerror Z_BUF_ERROR, and corrupt data as -1: both are errors here, never EOF.
+      int code = Z_OK;
+      const char* message = gzerror(s.file, &code);
+      if (got < 0 || code != Z_OK) {
+        std::string detail = message ? message : "";
+        const std::string prefix = file_.string() + ": ";  // zlib puts the path first
+        if (detail.compare(0, prefix.size(), prefix) == 0) detail.erase(0, prefix.size());
+        throw Error(file_.string() + ":" + std::to_string(line_number_ + 1) + ": cannot read: " +
+                    (code == Z_BUF_ERROR ? "the gzip data ends too early (" + detail + "): the file is truncated"
+                                         : "the gzip file is corrupt (" + detail + ")") +
+                    "; re-download or re-compress it");
       }
       s.begin = 0;
       s.end = static_cast<std::size_t>(got);

@@ -20,7 +20,7 @@ std::string number(double value) {
 
 }  // namespace
 
-SplitIndices random_split(std::int64_t count, const SplitFractions& f, std::uint64_t seed) {
+SplitSizes split_sizes(std::int64_t count, const SplitFractions& f) {
   if (f.train < 0 || f.valid < 0 || f.test < 0 || std::abs(f.train + f.valid + f.test - 1.0) > 1e-6)
     throw Error("split fractions train_fraction = " + number(f.train) + ", valid_fraction = " + number(f.valid) +
                 ", test_fraction = " + number(f.test) + " must be non-negative and add up to 1");
@@ -33,7 +33,12 @@ SplitIndices random_split(std::int64_t count, const SplitFractions& f, std::uint
       throw Error(std::string("the ") + name + " split of " + std::to_string(count) +
                   " sequences would be empty with fractions " + number(f.train) + "/" + number(f.valid) + "/" +
                   number(f.test) + " (train_fraction/valid_fraction/test_fraction)");
+  return {n_train, n_valid, n_test};
+}
 
+SplitIndices random_split(std::int64_t count, const SplitFractions& f, std::uint64_t seed) {
+  const SplitSizes sizes = split_sizes(count, f);
+  const std::int64_t n_train = sizes.train, n_valid = sizes.valid;
   DataRandom random(seed, "split");
   const std::vector<std::int64_t> order = random.permutation(count);
   SplitIndices out;

@@ -22,6 +22,14 @@ struct SplitIndices {
   std::vector<std::int64_t> train, valid, test;
 };
 
+/// How many of `count` sequences each split gets (valid and test sizes are rounded, train
+/// takes the rest), without drawing them. Throws Error, as random_split does, when a split
+/// would be empty or the fractions do not add up to 1.
+struct SplitSizes {
+  std::int64_t train = 0, valid = 0, test = 0;
+};
+SplitSizes split_sizes(std::int64_t count, const SplitFractions& fractions);
+
 /// Shuffles 0..count-1 with `seed` and cuts it by `fractions` (valid and test sizes are
 /// rounded, train takes the rest). Throws Error when a split would be empty or the
 /// fractions do not add up to 1.

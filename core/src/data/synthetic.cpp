@@ -302,7 +302,9 @@ class Generator {
   std::vector<std::vector<std::string>> letters_;
 };
 
-void check_options(const SyntheticOptions& options) {
+}  // namespace
+
+void check_synthetic_options(const SyntheticOptions& options) {
   const auto require = [](bool ok, const std::string& key, const std::string& message) {
     if (!ok) throw ParamError(key, "synthetic data: '" + key + "' " + message);
   };
@@ -328,8 +330,6 @@ void check_options(const SyntheticOptions& options) {
           "is " + std::to_string(options.length) + ", too short to hold the grammar's motifs (at least " +
               std::to_string(needed) + " nt)");
 }
-
-}  // namespace
 
 const std::vector<Motif>& synthetic_motifs() { return kMotifs; }
 
@@ -368,7 +368,7 @@ std::vector<std::string> synthetic_task_names(SyntheticTask task) {
 }
 
 SyntheticData generate_synthetic(const SyntheticOptions& options) {
-  check_options(options);
+  check_synthetic_options(options);
   return Generator(options).run();
 }
 

@@ -76,6 +76,10 @@ struct SyntheticData {
   std::vector<PlantedSite> sites;  ///< ordered by sequence, then position
 };
 
+/// Checks the options as generate_synthetic does, without generating anything: throws
+/// ParamError naming the option at fault (e.g. a length too short to hold the motifs).
+void check_synthetic_options(const SyntheticOptions& options);
+
 /// Generates the dataset; throws Error naming the option for values that cannot work
 /// (e.g. a length too short to hold the motifs).
 SyntheticData generate_synthetic(const SyntheticOptions& options);
