@@ -40,14 +40,20 @@ void require_same(const Dataset& a, const Dataset& b) {
   }
 }
 
-// Writes one raw dataset with the HDF5 API, to build malformed files.
+// Writes raw datasets with the HDF5 API, to build malformed files: uint8 tensors as
+// uint8, everything else as float32.
 void write_raw(const std::filesystem::path& file, const std::vector<std::pair<std::string, at::Tensor>>& items) {
   H5::H5File h5(file.string(), H5F_ACC_TRUNC);
   for (const auto& [name, tensor] : items) {
-    const at::Tensor t = tensor.to(torch::kFloat32).contiguous();
+    const bool bytes = tensor.scalar_type() == torch::kUInt8;
+    const at::Tensor t = (bytes ? tensor : tensor.to(torch::kFloat32)).contiguous();
     std::vector<hsize_t> dims(t.sizes().begin(), t.sizes().end());
-    H5::DataSet data = h5.createDataSet(name, H5::PredType::IEEE_F32LE, H5::DataSpace(static_cast<int>(dims.size()), dims.data()));
-    data.write(t.data_ptr<float>(), H5::PredType::NATIVE_FLOAT);
+    const H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+    if (bytes) {
+      h5.createDataSet(name, H5::PredType::STD_U8LE, space).write(t.data_ptr<std::uint8_t>(), H5::PredType::NATIVE_UINT8);
+    } else {
+      h5.createDataSet(name, H5::PredType::IEEE_F32LE, space).write(t.data_ptr<float>(), H5::PredType::NATIVE_FLOAT);
+    }
   }
 }
 
@@ -197,4 +203,11 @@ TEST_CASE("HDF5: bad files are errors naming the file and the dataset", "[data]"
   items[1].second = y_nan;
   write_raw(file, items);
   REQUIRE_THROWS_WITH(read_hdf5_dataset(file), Contains("'Y_train'") && Contains("row 4, task 1"));
+
+  // One-hot stored as integers 0/255: refused (floats may be soft; integers cannot be).
+  items = six(x, y);
+  items[0].second = (x * 255).to(torch::kUInt8);
+  write_raw(file, items);
+  REQUIRE_THROWS_WITH(read_hdf5_dataset(file), Contains("'X_train'") && Contains("integers") &&
+                                                   Contains("other than 0 and 1") && Contains("255"));
 }

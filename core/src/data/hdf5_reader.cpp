@@ -231,6 +231,7 @@ at::Tensor read_x(const Hdf5File& file, const Hdf5SplitHeader& header) {
   const std::int64_t count = header.count, length = header.length, per_row = 4 * length;
   const std::int64_t block_rows = std::max<std::int64_t>(1, kBlockValues / per_row);
   const bool is_bool = header.x_type == "bool";
+  const bool integer_type = header.x_type.rfind("int", 0) == 0 || header.x_type.rfind("uint", 0) == 0;
   const H5::DataType memory_type = is_bool ? data.getDataType() : H5::DataType(H5::PredType::NATIVE_FLOAT);
 
   at::Tensor out = torch::empty({count, 4, length}, torch::kUInt8);
@@ -263,6 +264,13 @@ at::Tensor read_x(const Hdf5File& file, const Hdf5SplitHeader& header) {
                                                         static_cast<std::int64_t>(dim2)}, torch::kFloat32);
     if (header.channels_last) values = values.transpose(1, 2);
     if (exact && !((values == 0) | (values == 1)).all().item<bool>()) {
+      // Floats may be soft (probabilities); integers can only be one-hot 0/1. A file
+      // scaled to 0..255 would otherwise train on 255s without a word.
+      if (integer_type)
+        throw Error(file.where(header.x_name) + ": X is stored as integers (" + header.x_type +
+                    ") but holds values other than 0 and 1 near row " + std::to_string(start) + " (largest " +
+                    std::to_string(static_cast<long long>(values.max().item<float>())) +
+                    "); one-hot X must be 0/1 (if it was scaled to 0..255, divide it by 255 when writing)");
       exact = false;
       if (!torch::isfinite(values).all().item<bool>())
         throw Error(file.where(header.x_name) + ": X holds NaN or infinite values near row " + std::to_string(start));
