@@ -146,7 +146,14 @@ class Runner {
       const StageResult r = run_stage("pretrain", std::nullopt);
       start_from = r.best_checkpoint;
     }
-    if (finetune) run_stage("finetune", start_from);
+    if (finetune) {
+      // A stop that came during pretraining's last epoch (or its test) is honoured here,
+      // before fine-tuning starts, not after its first batch.
+      if (pretrain && stop_requested())
+        throw Interrupted("pretrain finished and is saved in " + checkpoint_path(session_, "pretrain", "last").string() +
+                          "; stopped before fine-tuning. Run the same command again with --resume to continue.");
+      run_stage("finetune", start_from);
+    }
     return result_;
   }
 
@@ -170,9 +177,7 @@ class Runner {
     run.metrics_csv = metrics_csv;
     run.identity = identity_;
     run.callbacks = callbacks_;
-    run.stop_requested = [this] {
-      return stop_.load() || (options_.handle_signals && received_stop_signal() != 0);
-    };
+    run.stop_requested = [this] { return stop_requested(); };
 
     std::optional<Checkpoint> resume;
     if (options_.resume && fs::exists(run.last_checkpoint)) {
@@ -208,6 +213,8 @@ class Runner {
     write_report();
     return result;
   }
+
+  bool stop_requested() const { return stop_.load() || (options_.handle_signals && received_stop_signal() != 0); }
 
   // A fresh start replaces the checkpoints it will write (so that a later --resume cannot
   // pick up an earlier run's by mistake) and the report, but only when asked to: nothing

@@ -191,6 +191,30 @@ TEST_CASE("A fresh run never removes an earlier run's results unless told to", "
   CHECK_THAT(evoaug::testing::read_file(dir / "out" / "report.json"), Contains("\"finetune\""));
 }
 
+TEST_CASE("A stop during pretraining's last epoch is honoured before fine-tuning starts", "[runtime][resume]") {
+  evoaug::testing::TempDir dir;
+  const std::string text = tiny_pipeline(dir / "out");
+  {
+    evoaug::Runtime runtime;
+    auto pipeline = runtime.parse(text, "tiny.toml");
+    evoaug::Callbacks callbacks;
+    int finetune_batches = 0;
+    callbacks.on_epoch = [&](const evoaug::EpochSummary& e) {
+      if (e.stage == "pretrain" && e.epoch == 2) pipeline.request_stop();  // the last one
+    };
+    callbacks.on_batch = [&](const evoaug::BatchProgress& p) { finetune_batches += p.stage == "finetune"; };
+    CHECK_THROWS_WITH(pipeline.run(callbacks), Contains("stopped before fine-tuning") && Contains("--resume"));
+    CHECK(finetune_batches == 0);
+    CHECK_FALSE(fs::exists(dir / "out" / "checkpoints" / "finetune-last.pt"));
+  }
+  evoaug::Runtime runtime;
+  evoaug::RunOptions resume;
+  resume.resume = true;
+  const auto result = runtime.parse(text, "tiny.toml").run({}, resume);
+  REQUIRE(result.stages.size() == 2);
+  CHECK(result.stages[1].stage == "finetune");
+}
+
 TEST_CASE("Resuming with a changed configuration is refused, naming what changed", "[runtime][resume]") {
   evoaug::testing::TempDir dir;
   const std::string text = tiny_pipeline(dir / "out");
