@@ -6,6 +6,8 @@
 #include "test_config.h"
 #include "test_support.h"
 
+using evoaug::testing::without_timings;
+
 namespace fs = std::filesystem;
 using Catch::Contains;
 using evoaug::testing::read_file;
@@ -22,13 +24,6 @@ std::string tiny_pipeline(const std::string& extra = "") {
          "[pretrain]\nmax_epochs = 2\nbatch_size = 32\n\n[finetune]\nmax_epochs = 1\nbatch_size = 32\n" + extra;
 }
 
-std::string without_timings(const std::string& json) {
-  std::istringstream in(json);
-  std::string out, line;
-  while (std::getline(in, line))
-    if (line.find("\"wall_seconds\"") == std::string::npos) out += line + "\n";
-  return out;
-}
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 

@@ -62,4 +62,12 @@ std::string read_file(const fs::path& file) {
   return buffer.str();
 }
 
+std::string without_timings(const std::string& json) {
+  std::istringstream in(json);
+  std::string out, line;
+  while (std::getline(in, line))
+    if (line.find("\"wall_seconds\"") == std::string::npos) out += line + "\n";
+  return out;
+}
+
 }  // namespace evoaug::testing

@@ -38,6 +38,8 @@ HostRun run_host(const std::string& arguments);
 /// Writes `text` to `file`.
 void write_file(const std::filesystem::path& file, const std::string& text);
 std::string read_file(const std::filesystem::path& file);
+/// report.json without its `wall_seconds` lines: what two identical runs must agree on.
+std::string without_timings(const std::string& json);
 
 /// Prints the Catch2 warning that ctest reads as "skipped" (SKIP_REGULAR_EXPRESSION).
 #define EVOAUG_SKIP(reason)         \

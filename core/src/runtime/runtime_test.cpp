@@ -13,6 +13,8 @@
 #include "test_support.h"
 #include "train/checkpoint.h"
 
+using evoaug::testing::without_timings;
+
 namespace fs = std::filesystem;
 using Catch::Contains;
 
@@ -28,13 +30,11 @@ std::string tiny_pipeline(const fs::path& out, const std::string& data = "") {
          "\n[pretrain]\nmax_epochs = 2\nbatch_size = 32\n\n[finetune]\nmax_epochs = 2\nbatch_size = 32\n";
 }
 
-// report.json without its timings.
-std::string without_timings(const std::string& json) {
-  std::istringstream in(json);
-  std::string out, line;
-  while (std::getline(in, line))
-    if (line.find("\"wall_seconds\"") == std::string::npos) out += line + "\n";
-  return out;
+
+evoaug::RunOptions resuming() {
+  evoaug::RunOptions options;
+  options.resume = true;
+  return options;
 }
 
 std::map<std::string, torch::Tensor> weights_of(const torch::nn::Module& model) {
@@ -156,8 +156,7 @@ TEST_CASE("An interrupted run resumes to the same report as an uninterrupted one
     CHECK_THROWS_WITH(pipeline.run(callbacks, options), Contains("--resume"));
   }
   evoaug::Runtime runtime;
-  evoaug::RunOptions resume;
-  resume.resume = true;
+  const evoaug::RunOptions resume = resuming();
   runtime.parse(text, "tiny.toml").run({}, resume);
   CHECK(without_timings(evoaug::testing::read_file(dir / "out" / "report.json")) == uninterrupted);
 }
@@ -208,8 +207,7 @@ TEST_CASE("A stop during pretraining's last epoch is honoured before fine-tuning
     CHECK_FALSE(fs::exists(dir / "out" / "checkpoints" / "finetune-last.pt"));
   }
   evoaug::Runtime runtime;
-  evoaug::RunOptions resume;
-  resume.resume = true;
+  const evoaug::RunOptions resume = resuming();
   const auto result = runtime.parse(text, "tiny.toml").run({}, resume);
   REQUIRE(result.stages.size() == 2);
   CHECK(result.stages[1].stage == "finetune");
@@ -228,8 +226,7 @@ TEST_CASE("Resuming with a changed configuration is refused, naming what changed
     CHECK_THROWS_AS(pipeline.run(callbacks), evoaug::Interrupted);
   }
   evoaug::Runtime runtime;
-  evoaug::RunOptions resume;
-  resume.resume = true;
+  const evoaug::RunOptions resume = resuming();
   CHECK_THROWS_WITH(runtime.parse(text, "tiny.toml", {"pretrain.batch_size=16"}).run({}, resume),
                     Contains("another configuration") && Contains("was [pretrain] batch_size = 32") &&
                         Contains("now [pretrain] batch_size = 16"));
