@@ -36,3 +36,7 @@ install(FILES
   "${CMAKE_CURRENT_BINARY_DIR}/EvoAugConfigVersion.cmake"
   cmake/EvoAugPlugin.cmake
   DESTINATION "${EVOAUG_CMAKE_INSTALL_DIR}")
+
+# The Python reference that `evoaug bench compare` drives.
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/bench/python/" DESTINATION "${CMAKE_INSTALL_DATADIR}/evoaug/bench/python"
+        FILES_MATCHING PATTERN "*.py" PATTERN "*.md")

@@ -32,7 +32,7 @@ const Command kCommands[] = {
     {"synth", command_synth, "write the built-in synthetic dataset: synth --out FILE.h5"},
     {"plugins", command_plugins, "list plugins and components: plugins [--json] [--describe NAME] [--markdown]"},
     {"plugin", command_plugin, "conformance checks for a plugin library: plugin check PATH.so"},
-    {"bench", command_bench, "benchmarks: bench augment | bench train --model NAME"},
+    {"bench", command_bench, "benchmarks: bench augment | bench train --model NAME | bench compare [--epoch]"},
 };
 
 void print_usage() {

@@ -2,6 +2,7 @@
 // timings belong to the benchmark's own output, never to a pass/fail test.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <regex>
 #include <string>
 
@@ -34,13 +35,16 @@ TEST_CASE("evoaug bench augment --json times the copy, each op and the pipeline"
   CHECK(json_number(run.output, "threads") == 1);
 }
 
-TEST_CASE("evoaug bench train --json times a step without and with augmentation") {
+TEST_CASE("evoaug bench train --json times the trainer's step without and with augmentation") {
   const auto run = run_host("--log-level warn bench train --model chip_cnn --repeats 1 --json");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(json_number(run.output, "step_ms") > 0);
   CHECK(json_number(run.output, "step_aug_ms") > 0);
-  CHECK(json_number(run.output, "augment_ms") > 0);
+  CHECK(json_number(run.output, "prepare_ms") > 0);
+  CHECK(json_number(run.output, "prepare_aug_ms") > 0);
+  CHECK_THAT(run.output, Catch::Contains("\"augment_ms\" : ") && Catch::Contains("\"overhead_pct\" : "));
+  CHECK_THAT(run.output, Catch::Contains("\"cpu_cache\" : true") && Catch::Contains("\"precision\" : \"fp32\""));
   CHECK(json_number(run.output, "batch") == 128);
   CHECK(json_number(run.output, "length") == 200);
   CHECK(json_number(run.output, "model_length") == 220);   // insertion padding
@@ -54,4 +58,46 @@ TEST_CASE("evoaug bench refuses an unknown model and bad counts, naming them") {
   const auto threads = run_host("bench augment --threads 0");
   CHECK(threads.exit_code != 0);
   CHECK_THAT(threads.output, Catch::Contains("--threads must be at least 1"));
+}
+
+TEST_CASE("evoaug bench train --system-malloc and --precision bf16 run; fp16 on the CPU is refused") {
+  const auto system = run_host("--log-level warn bench train --model chip_cnn --repeats 1 --system-malloc --json");
+  INFO(system.output);
+  REQUIRE(system.exit_code == 0);
+  CHECK_THAT(system.output, Catch::Contains("\"cpu_cache\" : false"));
+  const auto bf16 = run_host("--log-level warn bench train --model chip_cnn --repeats 1 --precision bf16 --json");
+  INFO(bf16.output);
+  REQUIRE(bf16.exit_code == 0);
+  CHECK(json_number(bf16.output, "step_ms") > 0);
+  const auto fp16 = run_host("bench train --model chip_cnn --repeats 1 --precision fp16");
+  CHECK(fp16.exit_code != 0);
+  CHECK_THAT(fp16.output, Catch::Contains("fp16") && Catch::Contains("CUDA"));
+}
+
+TEST_CASE("evoaug bench compare --json times evoaug and Python PyTorch side by side") {
+  if (std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0)
+    EVOAUG_SKIP("no Python PyTorch (Debian package python3-torch) on this machine");
+  const auto run = run_host(
+      "--log-level warn bench compare --models chip_cnn --threads 1 --repeats 1 --steps 1 --epoch --train 48 "
+      "--valid 16 --json");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(json_number(run.output, "cpp_ms") > 0);
+  CHECK(json_number(run.output, "python_ms") > 0);
+  CHECK(json_number(run.output, "speedup") > 0);
+  CHECK(json_number(run.output, "parameters") == 292161);  // both sides' model: the same count
+  CHECK(json_number(run.output, "cpp_s") > 0);
+  CHECK(json_number(run.output, "cpp_no_augment_s") > 0);
+  CHECK(json_number(run.output, "python_s") > 0);
+  CHECK(json_number(run.output, "python_augment_s") > 0);
+  CHECK_THAT(run.output, Catch::Contains("\"python_malloc\" : \"tuned\""));
+}
+
+TEST_CASE("evoaug bench compare names a bad option value") {
+  const auto run = run_host("bench compare --threads 1,x");
+  CHECK(run.exit_code != 0);
+  CHECK_THAT(run.output, Catch::Contains("--threads") && Catch::Contains("1,x"));
+  const auto malloc_mode = run_host("bench compare --python-malloc fast");
+  CHECK(malloc_mode.exit_code != 0);
+  CHECK_THAT(malloc_mode.output, Catch::Contains("--python-malloc"));
 }

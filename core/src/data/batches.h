@@ -77,6 +77,8 @@ class BatchLoader::Epoch {
       : loader_(loader), order_(std::move(order)) {}
   Iterator begin() const { return {loader_, order_, 0}; }
   Iterator end() const { return {loader_, order_, loader_->size()}; }
+  /// Batch number `index` (0-based) of this epoch, in any order, from any thread.
+  Batch batch(std::int64_t index) const { return loader_->make_batch(*order_, index); }
 
  private:
   const BatchLoader* loader_;

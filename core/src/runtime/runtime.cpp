@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "data/data_config.h"
+#include "evoaug/cpu_memory.h"
 #include "data/fasta.h"
 #include "data/hdf5_io.h"
 #include "model/model_summary.h"
@@ -45,6 +46,7 @@ struct Session {
 Session open_session(const PipelineSetup& setup, bool writes_outputs) {
   Session session;
   session.device = resolve_device(setup.runtime.device);
+  check_precision(setup.runtime.precision, session.device);
   if (setup.runtime.threads > 0) at::set_num_threads(setup.runtime.threads);
   session.output_dir = setup.output_dir();
   if (writes_outputs) fs::create_directories(session.output_dir / "checkpoints");
@@ -170,6 +172,8 @@ class Runner {
     run.settings = settings;
     run.loss = resolve_loss(settings.loss, model->output_kind());
     run.device = session_.device;
+    run.precision = setup_.runtime.precision;
+    run.prefetch = setup_.runtime.prefetch;
     run.seed = setup_.runtime.seed;
     run.eval_batch_size = setup_.evaluate.batch_size;
     run.best_checkpoint = checkpoint_path(session_, stage, "best");
@@ -445,6 +449,7 @@ void Pipeline::predict(const fs::path& checkpoint, const fs::path& input, const 
 Runtime::Runtime() : Runtime(Options{}) {}
 
 Runtime::Runtime(Options options) : registry_(std::make_shared<PluginRegistry>()) {
+  if (options.cache_cpu_memory) use_caching_cpu_allocator();
   if (options.scan_default_folders)
     for (const auto& folder : default_plugin_folders()) registry_->scan(folder);
   for (const auto& folder : options.plugin_folders) registry_->scan(folder);

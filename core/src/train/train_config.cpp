@@ -4,13 +4,34 @@
 
 namespace evoaug {
 
+Precision parse_precision(const std::string& name) {
+  if (name == "bf16") return Precision::bf16;
+  if (name == "fp16") return Precision::fp16;
+  if (name == "fp32") return Precision::fp32;
+  throw Error("unknown precision '" + name + "'; expected fp32, bf16 or fp16");
+}
+
+std::string precision_name(Precision precision) {
+  switch (precision) {
+    case Precision::bf16: return "bf16";
+    case Precision::fp16: return "fp16";
+    case Precision::fp32: break;
+  }
+  return "fp32";
+}
+
 sdk::Schema runtime_table_schema() {
   return sdk::Schema()
       .string("device", "auto", "where to train: auto (CUDA when available), cpu, cuda or cuda:N")
       .integer("threads", 0, "CPU threads for LibTorch's operators; 0 keeps LibTorch's default", 0, 1024)
       .integer("seed", 0, "seeds initialisation, shuffling, augmentation and dropout", 0)
       .string("output_dir", "evoaug-output",
-              "where report.json, metrics.csv and checkpoints go (relative to the pipeline file)");
+              "where report.json, metrics.csv and checkpoints go (relative to the pipeline file)")
+      .choice("precision", "fp32", {"fp32", "bf16", "fp16"},
+              "training arithmetic: fp32; bf16 (autocast, CPU or CUDA); fp16 (autocast with loss scaling, CUDA only)")
+      .integer("prefetch", 2,
+               "training batches prepared (gathered, augmented) ahead on a worker thread; 0 prepares each in turn",
+               0, 64);
 }
 
 sdk::Schema stage_table_schema(const std::string& stage) {
@@ -53,6 +74,8 @@ RuntimeSettings read_runtime_settings(const PipelineFile& file) {
   s.threads = static_cast<int>(p.integer("threads"));
   s.seed = static_cast<std::uint64_t>(p.integer("seed"));
   s.output_dir = p.string("output_dir");
+  s.precision = parse_precision(p.string("precision"));
+  s.prefetch = static_cast<int>(p.integer("prefetch"));
   return s;
 }
 

@@ -12,11 +12,18 @@
 
 namespace evoaug {
 
+/// The arithmetic of training steps (evaluation always runs in float32).
+enum class Precision { fp32, bf16, fp16 };
+Precision parse_precision(const std::string& name);
+std::string precision_name(Precision precision);
+
 struct RuntimeSettings {
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
   int threads = 0;              ///< 0: LibTorch's default
   std::uint64_t seed = 0;
   std::string output_dir;       ///< resolved against the pipeline file's folder
+  Precision precision = Precision::fp32;
+  int prefetch = 2;             ///< batches prepared ahead on a worker thread; 0: in turn
 };
 
 /// One training stage (pretrain or finetune).

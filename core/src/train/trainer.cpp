@@ -3,10 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <ATen/Parallel.h>
+
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
+#include "data/prefetcher.h"
 #include "evoaug/error.h"
 #include "train/metrics.h"
 #include "train/report.h"
@@ -20,32 +24,11 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Salts of the run's random streams.
+// Salts of the run's random streams (train/seeds.h).
 constexpr std::uint64_t kStageSalt = 0x5747e;
 constexpr std::uint64_t kShuffleSalt = 0x5b0ff1e;
 constexpr std::uint64_t kAugmentSalt = 0xa06;
 constexpr std::uint64_t kEvaluationSalt = 0xe7a1;
-
-at::Tensor loss_value(LossKind loss, const at::Tensor& outputs, const at::Tensor& targets) {
-  return loss == LossKind::mse ? torch::mse_loss(outputs, targets)
-                               : torch::binary_cross_entropy_with_logits(outputs, targets);
-}
-
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const StageSettings& s, sdk::Model& model) {
-  auto params = model.parameters();
-  if (s.optimizer == "adamw")
-    return std::make_unique<torch::optim::AdamW>(params,
-                                                 torch::optim::AdamWOptions(s.learning_rate).weight_decay(s.weight_decay));
-  if (s.optimizer == "sgd")
-    return std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(s.learning_rate).momentum(0.9).weight_decay(s.weight_decay));
-  return std::make_unique<torch::optim::Adam>(params,
-                                              torch::optim::AdamOptions(s.learning_rate).weight_decay(s.weight_decay));
-}
-
-void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
-}
 
 at::Tensor optimizer_bytes(torch::optim::Optimizer& optimizer) {
   torch::serialize::OutputArchive archive;
@@ -92,19 +75,6 @@ std::string format_loss(double v) {
 
 }  // namespace
 
-LossKind resolve_loss(const std::string& setting, sdk::OutputKind kind) {
-  if (setting == "mse") return LossKind::mse;
-  if (setting == "bce") return LossKind::bce;
-  return kind == sdk::OutputKind::regression ? LossKind::mse : LossKind::bce;
-}
-
-std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t salt) {
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (salt + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return (z ^ (z >> 31)) & 0x7fffffffffffffffULL;  // LibTorch seeds are signed on some paths
-}
-
 Metrics evaluate_split(sdk::Model& model, const Split& split, const AugmentPipeline& augment, LossKind loss,
                        const std::vector<std::string>& task_names, c10::Device device, std::int64_t batch_size,
                        std::uint64_t seed) {
@@ -148,17 +118,17 @@ StageResult train_stage(const StageRun& run) {
   const sdk::OutputKind kind = model.output_kind();
   const std::uint64_t stage_seed = derive_seed(run.seed, kStageSalt + (stage == "pretrain" ? 1 : 2));
 
-  auto optimizer = make_optimizer(settings, model);
+  TrainingStep step(model, settings, run.loss, run.precision, run.device);
+  torch::optim::Optimizer& optimizer = step.optimizer();
   TrainingSchedule schedule(settings.schedule, settings.learning_rate);
   CheckpointState state = run.identity;
   state.stage = stage;
   at::Generator global = default_generator(run.device);
-  at::Generator augment_generator = make_generator(run.device, derive_seed(stage_seed, kAugmentSalt));
 
   if (run.resume) {
     const CheckpointState& saved = run.resume->state;
     load_weights(model, run.resume->weights, run.last_checkpoint);
-    load_optimizer(*optimizer, saved.optimizer, run.device);
+    load_optimizer(optimizer, saved.optimizer, run.device);
     schedule = TrainingSchedule(settings.schedule, saved.schedule);
     state.epoch = saved.epoch;
     state.batches_done = saved.batches_done;
@@ -170,8 +140,6 @@ StageResult train_stage(const StageRun& run) {
     state.history_csv = saved.history_csv;
     if (auto it = saved.generator_states.find("default"); it != saved.generator_states.end())
       set_generator_state(global, it->second);
-    if (auto it = saved.generator_states.find("augment"); it != saved.generator_states.end())
-      set_generator_state(augment_generator, it->second);
     spdlog::info("{}: resuming after epoch {}{}", stage, state.epoch,
                  state.batches_done ? ", batch " + std::to_string(state.batches_done) : std::string());
   } else {
@@ -179,13 +147,14 @@ StageResult train_stage(const StageRun& run) {
     global.set_current_seed(stage_seed);
     if (state.history_csv.empty()) state.history_csv = metrics_csv_header(kind);
   }
-  set_learning_rate(*optimizer, schedule.state().learning_rate);
+  step.set_learning_rate(schedule.state().learning_rate);
   if (run.callbacks.on_stage_start) run.callbacks.on_stage_start(stage, model);
 
   auto save = [&](const std::filesystem::path& file) {
     state.schedule = schedule.state();
-    state.optimizer = optimizer_bytes(*optimizer);
-    state.generator_states = {{"default", generator_state(global)}, {"augment", generator_state(augment_generator)}};
+    state.optimizer = optimizer_bytes(optimizer);
+    // Dropout's generator only: each batch's augmentation is seeded from (epoch, batch).
+    state.generator_states = {{"default", generator_state(global)}};
     save_checkpoint(file, model, state);
   };
   auto best_so_far = [&]() -> std::string {
@@ -200,6 +169,7 @@ StageResult train_stage(const StageRun& run) {
   // A final batch of one sequence is dropped: batch normalisation cannot train on it.
   std::int64_t batches = (n + batch_size - 1) / batch_size;
   if (batches > 1 && n % batch_size == 1) --batches;
+  const BatchLoader loader(train, batch_size, /*shuffle=*/true, derive_seed(stage_seed, kShuffleSalt), run.device);
 
   while (!state.finished && state.epoch < settings.max_epochs) {
     const int epoch = state.epoch + 1;
@@ -207,29 +177,29 @@ StageResult train_stage(const StageRun& run) {
     const double seconds_before = state.stage_seconds;
     const double learning_rate = schedule.state().learning_rate;
     model.train();
-    at::Generator shuffle = make_generator(c10::kCPU, derive_seed(stage_seed, kShuffleSalt + epoch));
-    const auto order = torch::randperm(n, shuffle, torch::kLong);
+    const BatchPreparer prepare(loader.epoch(epoch), *run.augment, settings.augment, run.device,
+                                derive_seed(stage_seed, kAugmentSalt + static_cast<std::uint64_t>(epoch)));
+    // Batch b + 1 is gathered and augmented on a worker thread while the model trains on
+    // batch b; the worker runs LibTorch operators, so it takes the run's thread count.
+    Prefetcher<TrainingBatch> prepared(
+        state.batches_done, batches, [&prepare](std::int64_t b) { return prepare(b); },
+        static_cast<std::size_t>(run.prefetch), [] { at::init_num_threads(); });
     std::int64_t sequences_this_session = 0;
     const std::int64_t first_batch = state.batches_done;
     for (std::int64_t b = state.batches_done; b < batches; ++b) {
-      const auto indices = order.slice(0, b * batch_size, std::min(n, (b + 1) * batch_size));
-      auto x = to_model_input(train.x, indices, run.device);
-      const auto y = train.y.index_select(0, indices).to(run.device, torch::kFloat32);
-      x = settings.augment ? run.augment->augment(x, augment_generator) : run.augment->pad(x, augment_generator);
-      const auto loss = loss_value(run.loss, model.forward(x), y);
-      const double value = loss.item<double>();
+      const std::optional<TrainingBatch> batch = prepared.next();
+      if (!batch) throw Error(stage + ": internal error: batch " + std::to_string(b + 1) + " was not prepared");
+      const double value = step.run(*batch);
       if (!std::isfinite(value))
         throw Error(stage + ": the training loss became " + format_loss(value) + " at epoch " +
                     std::to_string(epoch) + ", batch " + std::to_string(b + 1) + " (learning rate " +
                     format_loss(learning_rate) + "); training stopped. " + best_so_far() +
                     ". Try a lower [" + stage + "] learning_rate, or check the data for NaN values.");
-      optimizer->zero_grad();
-      loss.backward();
-      optimizer->step();
+      const std::int64_t size = batch->size();
       state.batches_done = b + 1;
-      state.epoch_loss_sum += value * static_cast<double>(indices.size(0));
-      state.epoch_sequences += indices.size(0);
-      sequences_this_session += indices.size(0);
+      state.epoch_loss_sum += value * static_cast<double>(size);
+      state.epoch_sequences += size;
+      sequences_this_session += size;
 
       const double elapsed = seconds_since(epoch_start);
       if (run.callbacks.on_batch) {
@@ -246,6 +216,7 @@ StageResult train_stage(const StageRun& run) {
         run.callbacks.on_batch(progress);
       }
       if (b + 1 < batches && run.stop_requested && run.stop_requested()) {
+        prepared.stop();
         state.stage_seconds = seconds_before + seconds_since(epoch_start);
         save(run.last_checkpoint);
         throw Interrupted(stage + " stopped during epoch " + std::to_string(epoch) + " after batch " +
@@ -282,7 +253,7 @@ StageResult train_stage(const StageRun& run) {
     if (decision.learning_rate != learning_rate) {
       spdlog::info("{}: validation loss has not improved for {} epochs; learning rate {} -> {}", stage,
                    settings.schedule.lr_patience, learning_rate, decision.learning_rate);
-      set_learning_rate(*optimizer, decision.learning_rate);
+      step.set_learning_rate(decision.learning_rate);
     }
     if (decision.improved) save(run.best_checkpoint);
     save(run.last_checkpoint);

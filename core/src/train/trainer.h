@@ -14,17 +14,11 @@
 #include "evoaug/runtime.h"
 #include "evoaug/sdk/model.h"
 #include "train/checkpoint.h"
+#include "train/seeds.h"
 #include "train/train_config.h"
+#include "train/training_step.h"
 
 namespace evoaug {
-
-enum class LossKind { mse, bce };
-/// "auto" picks from the model's output kind.
-LossKind resolve_loss(const std::string& setting, sdk::OutputKind kind);
-
-/// A 64-bit seed derived from `seed` and `salt` (splitmix64), so that every random
-/// stream of a run (stages, epochs, evaluation) is independent and reproducible.
-std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t salt);
 
 /// What one stage needs. References must outlive train_stage().
 struct StageRun {
@@ -34,6 +28,10 @@ struct StageRun {
   StageSettings settings;
   LossKind loss = LossKind::mse;
   c10::Device device = c10::kCPU;
+  Precision precision = Precision::fp32;
+  /// Training batches prepared ahead on a worker thread (0: prepared in turn, on the
+  /// training thread). The batches, and so the results, are the same either way.
+  int prefetch = 2;
   std::uint64_t seed = 0;
   std::int64_t eval_batch_size = 256;
   std::filesystem::path best_checkpoint;

@@ -19,10 +19,12 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "evoaug/sdk/error.h"
+#include "evoaug/sdk/fused_bn_relu_pool.h"
 #include "evoaug/sdk/model.h"
 #include "evoaug/sdk/params.h"
 
@@ -52,6 +54,11 @@ struct ConvBlockOptions {
   TORCH_ARG(double, dropout) = 0.0;
   /// Initialisation of the convolution weights.
   TORCH_ARG(ConvInit, init) = ConvInit::kaiming_normal;
+  /// Training on float32 CPU tensors runs batch norm, ReLU and the pool as one fused
+  /// kernel (fused_bn_relu_pool.h; same results up to summation order). false keeps
+  /// LibTorch's separate modules, e.g. to compare the two; the environment variable
+  /// EVOAUG_NO_FUSED_KERNELS makes that the default (for before/after benchmarks).
+  TORCH_ARG(bool, fused) = std::getenv("EVOAUG_NO_FUSED_KERNELS") == nullptr;
 };
 
 /// One convolutional block. Children: conv, bn, [pool,] [dropout].
@@ -85,10 +92,27 @@ class ConvBlockImpl : public torch::nn::Cloneable<ConvBlockImpl> {
 
   /// (N, in_channels, L) to (N, out_channels, floor(L / pool)).
   at::Tensor forward(const at::Tensor& x) {
-    at::Tensor y = torch::relu(bn->forward(conv->forward(x)));
-    if (pool) y = pool->forward(y);
+    const at::Tensor z = conv->forward(x);
+    at::Tensor y;
+    if (is_training() && options.fused() &&
+        fused::can_fuse(z, bn->weight, bn->bias, bn->running_mean, bn->running_var, options.pool())) {
+      y = fused::bn_relu_pool(z, bn->weight, bn->bias, bn->running_mean, bn->running_var, batch_norm_momentum(),
+                              bn->options.eps(), options.pool());
+    } else {
+      y = torch::relu(bn->forward(z));
+      if (pool) y = pool->forward(y);
+    }
     if (dropout) y = dropout->forward(y);
     return y;
+  }
+
+  /// What BatchNorm's own forward() would blend the running statistics with: its
+  /// momentum, or a cumulative average when the momentum is unset; counts the batch.
+  double batch_norm_momentum() {
+    torch::NoGradGuard no_grad;
+    bn->num_batches_tracked += 1;
+    if (bn->options.momentum()) return *bn->options.momentum();
+    return 1.0 / bn->num_batches_tracked.item<double>();
   }
 
   void pretty_print(std::ostream& stream) const override {

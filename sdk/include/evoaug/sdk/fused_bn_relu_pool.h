@@ -1,0 +1,377 @@
+// Training-mode BatchNorm -> ReLU -> MaxPool1d as one autograd function, for float32
+// (N, C, L) tensors on the CPU: the tail of every convolutional block of the paper's
+// models (layers.h, ConvBlock).
+//
+// Why: a profile of the DeepSTARR training step (docs/performance.md) spends most of its
+// time not in the convolutions but in LibTorch's separate batch-norm, ReLU and max-pool
+// kernels and their backward passes, each of which reads and writes the whole (N, C, L)
+// activation. Fused, the forward pass reads the convolution output twice (statistics,
+// then normalise + ReLU + pool) and writes only the pooled output and a one-byte argmax
+// per pooled value; the backward pass reads the pooled gradient once and writes the input
+// gradient once.
+//
+// The result equals LibTorch's composition up to floating-point summation order:
+//  - batch statistics over (N, L), biased variance to normalise, unbiased variance into
+//    running_var, running stats blended with `momentum` (BatchNorm's semantics);
+//  - ReLU then max-pool with stride = size, flooring (trailing L % pool positions are
+//    dropped), the first maximum of a window wins ties, NaN propagates;
+//  - gradients flow only through the selected position of windows whose output is > 0,
+//    then through batch norm's backward (dgamma, dbeta and the input gradient).
+// Header-only, LibTorch and std only, like the rest of the SDK.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/record_function.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace evoaug::sdk::fused {
+
+namespace detail {
+
+/// A pooled position whose window gives no gradient (its output is 0 or NaN).
+constexpr std::uint8_t kNoGradient = 255;
+
+/// Sum of x[0..n) and of its squares after subtracting `shift` (a value near the mean, so
+/// that the one-pass variance does not cancel catastrophically). Eight independent float
+/// accumulators let the compiler vectorise; rows are short enough for float sums.
+template <int Tag>
+inline void shifted_sums(const float* x, std::int64_t n, float shift, double& sum, double& sum_squares) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, q[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) {
+      const float d = x[i + k] - shift;
+      s[k] += d;
+      q[k] += d * d;
+    }
+  for (; i < n; ++i) {
+    const float d = x[i] - shift;
+    s[0] += d;
+    q[0] += d * d;
+  }
+  float ts = 0, tq = 0;
+  for (int k = 0; k < 8; ++k) {
+    ts += s[k];
+    tq += q[k];
+  }
+  sum += ts;
+  sum_squares += tq;
+}
+
+/// One row: out[j] = relu(max over window j of (a * z + b)), code[j] = the winner's
+/// offset in the window, or kNoGradient when out[j] is not positive.
+template <int Pool>
+inline void normalise_relu_pool_row(const float* z, float* out, std::uint8_t* code, std::int64_t pooled, float a,
+                                    float b, std::int64_t pool) {
+  const std::int64_t p = Pool > 0 ? Pool : pool;
+  for (std::int64_t j = 0; j < pooled; ++j) {
+    const float* w = z + j * p;
+    float best = a * w[0] + b;
+    int arg = 0;
+    for (int k = 1; k < p; ++k) {
+      const float v = a * w[k] + b;
+      const bool take = (v > best) || std::isnan(v);  // LibTorch's max-pool: NaN wins
+      best = take ? v : best;
+      arg = take ? k : arg;
+    }
+    const bool positive = best > 0.0f;
+    out[j] = positive || std::isnan(best) ? best : 0.0f;
+    code[j] = positive ? static_cast<std::uint8_t>(arg) : kNoGradient;
+  }
+}
+
+/// One row of the input gradient: dz = alpha + beta * z everywhere (batch norm's terms
+/// that do not depend on the position), plus k * g at each window's selected position.
+template <int Pool>
+inline void input_gradient_row(const float* z, const float* g, const std::uint8_t* code, float* dz,
+                               std::int64_t length, std::int64_t pooled, std::int64_t pool, float alpha, float beta,
+                               float k) {
+  const std::int64_t p = Pool > 0 ? Pool : pool;
+  for (std::int64_t l = 0; l < length; ++l) dz[l] = alpha + beta * z[l];
+  // Branch-free (measured twice as fast): about half the windows are cut by the ReLU at
+  // random, which a branch would mispredict half the time.
+  for (std::int64_t j = 0; j < pooled; ++j) {
+    const bool flows = code[j] != kNoGradient;
+    dz[j * p + (flows ? code[j] : 0)] += flows ? k * g[j] : 0.0f;
+  }
+}
+
+/// Sums over one row's pooled positions that carry gradient: of g, and of g * (z at the
+/// selected position - mean). Branch-free, as input_gradient_row.
+template <int Pool>
+inline void gradient_sums_row(const float* z, const float* g, const std::uint8_t* code, std::int64_t pooled,
+                              std::int64_t pool, float mean, double& sum_g, double& sum_g_centred) {
+  const std::int64_t p = Pool > 0 ? Pool : pool;
+  float s = 0, sx = 0;
+  for (std::int64_t j = 0; j < pooled; ++j) {
+    const bool flows = code[j] != kNoGradient;
+    const float gj = flows ? g[j] : 0.0f;
+    s += gj;
+    sx += gj * (z[j * p + (flows ? code[j] : 0)] - mean);
+  }
+  sum_g += s;
+  sum_g_centred += sx;
+}
+
+// The pool sizes of the paper's models get their own instantiation (the compiler can
+// then vectorise the window loops); others take the generic one.
+#define EVOAUG_FUSED_BY_POOL(function, pool, ...)           \
+  switch (pool) {                                           \
+    case 1: return function<1>(__VA_ARGS__);                \
+    case 2: return function<2>(__VA_ARGS__);                \
+    case 3: return function<3>(__VA_ARGS__);                \
+    case 4: return function<4>(__VA_ARGS__);                \
+    default: return function<0>(__VA_ARGS__);               \
+  }
+
+template <int Tag>
+inline void normalise_relu_pool_dispatch(const float* z, float* out, std::uint8_t* code, std::int64_t pooled, float a,
+                                         float b, std::int64_t pool) {
+  EVOAUG_FUSED_BY_POOL(normalise_relu_pool_row, pool, z, out, code, pooled, a, b, pool)
+}
+
+template <int Tag>
+inline void input_gradient_row_dispatch(const float* z, const float* g, const std::uint8_t* code, float* dz,
+                                        std::int64_t length, std::int64_t pooled, std::int64_t pool, float alpha,
+                                        float beta, float k) {
+  EVOAUG_FUSED_BY_POOL(input_gradient_row, pool, z, g, code, dz, length, pooled, pool, alpha, beta, k)
+}
+
+template <int Tag>
+inline void gradient_sums_dispatch(const float* z, const float* g, const std::uint8_t* code, std::int64_t pooled,
+                                   std::int64_t pool, float mean, double& sum_g, double& sum_g_centred) {
+  EVOAUG_FUSED_BY_POOL(gradient_sums_row, pool, z, g, code, pooled, pool, mean, sum_g, sum_g_centred)
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define EVOAUG_FUSED_HAS_AVX2 1
+__attribute__((target("avx2,fma"))) inline void shifted_sums_avx2(const float* x, std::int64_t n, float shift,
+                                                                   double& sum, double& sum_squares) {
+  shifted_sums<1>(x, n, shift, sum, sum_squares);
+}
+__attribute__((target("avx2,fma"))) inline void normalise_relu_pool_avx2(const float* z, float* out,
+                                                                          std::uint8_t* code, std::int64_t pooled,
+                                                                          float a, float b, std::int64_t pool) {
+  normalise_relu_pool_dispatch<1>(z, out, code, pooled, a, b, pool);
+}
+__attribute__((target("avx2,fma"))) inline void input_gradient_row_avx2(const float* z, const float* g,
+                                                                         const std::uint8_t* code, float* dz,
+                                                                         std::int64_t length, std::int64_t pooled,
+                                                                         std::int64_t pool, float alpha, float beta,
+                                                                         float k) {
+  input_gradient_row_dispatch<1>(z, g, code, dz, length, pooled, pool, alpha, beta, k);
+}
+__attribute__((target("avx2,fma"))) inline void gradient_sums_avx2(const float* z, const float* g,
+                                                                    const std::uint8_t* code, std::int64_t pooled,
+                                                                    std::int64_t pool, float mean, double& sum_g,
+                                                                    double& sum_g_centred) {
+  gradient_sums_dispatch<1>(z, g, code, pooled, pool, mean, sum_g, sum_g_centred);
+}
+inline bool use_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+#endif
+
+inline void shifted_sums_any(const float* x, std::int64_t n, float shift, double& sum, double& sum_squares) {
+#ifdef EVOAUG_FUSED_HAS_AVX2
+  if (use_avx2()) return shifted_sums_avx2(x, n, shift, sum, sum_squares);
+#endif
+  shifted_sums<0>(x, n, shift, sum, sum_squares);
+}
+inline void normalise_relu_pool_any(const float* z, float* out, std::uint8_t* code, std::int64_t pooled, float a,
+                                    float b, std::int64_t pool) {
+#ifdef EVOAUG_FUSED_HAS_AVX2
+  if (use_avx2()) return normalise_relu_pool_avx2(z, out, code, pooled, a, b, pool);
+#endif
+  normalise_relu_pool_dispatch<0>(z, out, code, pooled, a, b, pool);
+}
+inline void input_gradient_row_any(const float* z, const float* g, const std::uint8_t* code, float* dz,
+                                   std::int64_t length, std::int64_t pooled, std::int64_t pool, float alpha,
+                                   float beta, float k) {
+#ifdef EVOAUG_FUSED_HAS_AVX2
+  if (use_avx2()) return input_gradient_row_avx2(z, g, code, dz, length, pooled, pool, alpha, beta, k);
+#endif
+  input_gradient_row_dispatch<0>(z, g, code, dz, length, pooled, pool, alpha, beta, k);
+}
+
+inline void gradient_sums_any(const float* z, const float* g, const std::uint8_t* code, std::int64_t pooled,
+                              std::int64_t pool, float mean, double& sum_g, double& sum_g_centred) {
+#ifdef EVOAUG_FUSED_HAS_AVX2
+  if (use_avx2()) return gradient_sums_avx2(z, g, code, pooled, pool, mean, sum_g, sum_g_centred);
+#endif
+  gradient_sums_dispatch<0>(z, g, code, pooled, pool, mean, sum_g, sum_g_centred);
+}
+
+/// Channels per parallel task: enough work per task to be worth a thread.
+inline std::int64_t channel_grain(std::int64_t values_per_channel) {
+  return std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(1, values_per_channel));
+}
+
+}  // namespace detail
+
+/// The autograd function. Inputs: z (N, C, L) float32 CPU contiguous; weight and bias
+/// (C); running_mean and running_var (C), updated in place. Output (N, C, L / pool).
+class BnReluPool : public torch::autograd::Function<BnReluPool> {
+ public:
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& z, const at::Tensor& weight,
+                            const at::Tensor& bias, at::Tensor running_mean, at::Tensor running_var, double momentum,
+                            double eps, std::int64_t pool) {
+    RECORD_FUNCTION("evoaug::fused_bn_relu_pool", std::vector<c10::IValue>());
+    const std::int64_t n = z.size(0), channels = z.size(1), length = z.size(2), pooled = length / pool;
+    const std::int64_t count = n * length;
+    const at::Tensor zc = z.contiguous();
+    at::Tensor out = at::empty({n, channels, pooled}, z.options());
+    at::Tensor code = at::empty({n, channels, pooled}, z.options().dtype(at::kByte));
+    at::Tensor mean = at::empty({channels}, z.options());
+    at::Tensor invstd = at::empty({channels}, z.options());
+    at::Tensor unbiased = at::empty({channels}, z.options());
+    const float* zp = zc.data_ptr<float>();
+    float* mp = mean.data_ptr<float>();
+    float* ip = invstd.data_ptr<float>();
+    float* up = unbiased.data_ptr<float>();
+
+    // Sums per row, in memory order (rows of one channel are C * L apart), then per
+    // channel in a fixed order: the result does not depend on the number of threads.
+    std::vector<double> row_sum(static_cast<std::size_t>(n * channels)), row_squares(row_sum.size());
+    at::parallel_for(0, n * channels, detail::channel_grain(length), [&](std::int64_t r0, std::int64_t r1) {
+      for (std::int64_t r = r0; r < r1; ++r) {
+        const float shift = zp[(r % channels) * length];  // the channel's first value
+        double sum = 0, squares = 0;
+        detail::shifted_sums_any(zp + r * length, length, shift, sum, squares);
+        row_sum[static_cast<std::size_t>(r)] = sum;
+        row_squares[static_cast<std::size_t>(r)] = squares;
+      }
+    });
+    for (std::int64_t c = 0; c < channels; ++c) {
+      double sum = 0, sum_squares = 0;
+      for (std::int64_t i = 0; i < n; ++i) {
+        sum += row_sum[static_cast<std::size_t>(i * channels + c)];
+        sum_squares += row_squares[static_cast<std::size_t>(i * channels + c)];
+      }
+      const double shifted_mean = sum / static_cast<double>(count);
+      const double variance = std::max(0.0, sum_squares / static_cast<double>(count) - shifted_mean * shifted_mean);
+      mp[c] = static_cast<float>(zp[c * length] + shifted_mean);
+      ip[c] = static_cast<float>(1.0 / std::sqrt(variance + eps));
+      up[c] = static_cast<float>(variance * static_cast<double>(count) / static_cast<double>(count - 1));
+    }
+    {
+      at::NoGradGuard no_grad;
+      running_mean.mul_(1.0 - momentum).add_(mean, momentum);
+      running_var.mul_(1.0 - momentum).add_(unbiased, momentum);
+    }
+
+    const at::Tensor w = weight.contiguous(), bb = bias.contiguous();
+    const float* wp = w.data_ptr<float>();
+    const float* bp = bb.data_ptr<float>();
+    float* op = out.data_ptr<float>();
+    std::uint8_t* cp = code.data_ptr<std::uint8_t>();
+    at::parallel_for(0, n * channels, detail::channel_grain(length), [&](std::int64_t r0, std::int64_t r1) {
+      for (std::int64_t r = r0; r < r1; ++r) {
+        const std::int64_t c = r % channels;
+        const float a = wp[c] * ip[c];
+        detail::normalise_relu_pool_any(zp + r * length, op + r * pooled, cp + r * pooled, pooled, a,
+                                        bp[c] - mp[c] * a, pool);
+      }
+    });
+    ctx->save_for_backward({zc, weight});
+    ctx->saved_data["code"] = code;
+    ctx->saved_data["mean"] = mean;
+    ctx->saved_data["invstd"] = invstd;
+    ctx->saved_data["pool"] = pool;
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    RECORD_FUNCTION("evoaug::fused_bn_relu_pool_backward", std::vector<c10::IValue>());
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor& z = saved[0];
+    const at::Tensor w = saved[1].contiguous();
+    const at::Tensor code = ctx->saved_data["code"].toTensor();
+    const at::Tensor mean = ctx->saved_data["mean"].toTensor();
+    const at::Tensor invstd = ctx->saved_data["invstd"].toTensor();
+    const std::int64_t pool = ctx->saved_data["pool"].toInt();
+    const at::Tensor g = grad_outputs[0].contiguous();
+    const std::int64_t n = z.size(0), channels = z.size(1), length = z.size(2), pooled = length / pool;
+    const double count = static_cast<double>(n * length);
+
+    at::Tensor dz = at::empty_like(z);
+    at::Tensor dweight = at::empty({channels}, z.options());
+    at::Tensor dbias = at::empty({channels}, z.options());
+    const float* zp = z.data_ptr<float>();
+    const float* gp = g.data_ptr<float>();
+    const std::uint8_t* cp = code.data_ptr<std::uint8_t>();
+    const float* mp = mean.data_ptr<float>();
+    const float* ip = invstd.data_ptr<float>();
+    const float* wp = w.data_ptr<float>();
+    float* dzp = dz.data_ptr<float>();
+    float* dwp = dweight.data_ptr<float>();
+    float* dbp = dbias.data_ptr<float>();
+
+    // The sums over gradient-carrying positions, per row in memory order, then per
+    // channel in a fixed order (independent of the number of threads).
+    std::vector<double> row_g(static_cast<std::size_t>(n * channels)), row_g_centred(row_g.size());
+    at::parallel_for(0, n * channels, detail::channel_grain(length), [&](std::int64_t r0, std::int64_t r1) {
+      for (std::int64_t r = r0; r < r1; ++r) {
+        double sum_g = 0, sum_g_centred = 0;
+        detail::gradient_sums_any(zp + r * length, gp + r * pooled, cp + r * pooled, pooled, pool,
+                                  mp[r % channels], sum_g, sum_g_centred);
+        row_g[static_cast<std::size_t>(r)] = sum_g;
+        row_g_centred[static_cast<std::size_t>(r)] = sum_g_centred;
+      }
+    });
+    std::vector<float> alpha(static_cast<std::size_t>(channels)), slope(alpha.size()), scale(alpha.size());
+    for (std::int64_t c = 0; c < channels; ++c) {
+      double sum_g = 0, sum_g_xhat = 0;
+      for (std::int64_t i = 0; i < n; ++i) {
+        sum_g += row_g[static_cast<std::size_t>(i * channels + c)];
+        sum_g_xhat += row_g_centred[static_cast<std::size_t>(i * channels + c)];
+      }
+      sum_g_xhat *= ip[c];
+      dbp[c] = static_cast<float>(sum_g);
+      dwp[c] = static_cast<float>(sum_g_xhat);
+      // dz = k * (dy - mean(dy) - xhat * mean(dy * xhat)), xhat = (z - mean) * invstd,
+      // written as alpha + slope * z + k * dy.
+      const double k = static_cast<double>(wp[c]) * ip[c];
+      const double b = -k * (sum_g_xhat / count) * ip[c];
+      scale[static_cast<std::size_t>(c)] = static_cast<float>(k);
+      slope[static_cast<std::size_t>(c)] = static_cast<float>(b);
+      alpha[static_cast<std::size_t>(c)] = static_cast<float>(-k * sum_g / count - b * mp[c]);
+    }
+    at::parallel_for(0, n * channels, detail::channel_grain(length), [&](std::int64_t r0, std::int64_t r1) {
+      for (std::int64_t r = r0; r < r1; ++r) {
+        const auto c = static_cast<std::size_t>(r % channels);
+        detail::input_gradient_row_any(zp + r * length, gp + r * pooled, cp + r * pooled, dzp + r * length, length,
+                                       pooled, pool, alpha[c], slope[c], scale[c]);
+      }
+    });
+    return {dz, dweight, dbias, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+/// Whether bn_relu_pool() takes the fused path for `z`: float32 on the CPU, three
+/// dimensions, more than one value per channel, affine parameters of matching dtype.
+inline bool can_fuse(const at::Tensor& z, const at::Tensor& weight, const at::Tensor& bias,
+                     const at::Tensor& running_mean, const at::Tensor& running_var, std::int64_t pool) {
+  return z.device().is_cpu() && z.scalar_type() == at::kFloat && z.dim() == 3 && z.size(0) * z.size(2) > 1 &&
+         z.size(1) > 0 && pool >= 1 && pool < detail::kNoGradient && z.size(2) >= pool && weight.defined() &&
+         bias.defined() && running_mean.defined() && running_var.defined() && weight.scalar_type() == at::kFloat &&
+         bias.scalar_type() == at::kFloat && running_mean.scalar_type() == at::kFloat &&
+         running_var.scalar_type() == at::kFloat && weight.device().is_cpu();
+}
+
+/// Training-mode batch norm (batch statistics; running stats updated with `momentum`),
+/// ReLU and a max-pool of size and stride `pool`, fused. Call only when can_fuse().
+inline at::Tensor bn_relu_pool(const at::Tensor& z, const at::Tensor& weight, const at::Tensor& bias,
+                               const at::Tensor& running_mean, const at::Tensor& running_var, double momentum,
+                               double eps, std::int64_t pool) {
+  return BnReluPool::apply(z, weight, bias, running_mean, running_var, momentum, eps, pool);
+}
+
+}  // namespace evoaug::sdk::fused
