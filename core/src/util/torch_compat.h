@@ -21,20 +21,22 @@
 namespace evoaug::compat {
 
 // Autocast switched from per-device functions (set_cpu_enabled, set_enabled for CUDA)
-// to set_autocast_enabled(device_type, ...) in LibTorch 2.4, which deprecates the old
-// ones.
-inline void set_autocast(c10::DeviceType device, bool enabled, c10::ScalarType dtype) {
+// to functions taking the device type in LibTorch 2.4, which deprecates the old ones.
+inline void set_autocast_enabled(c10::DeviceType device, bool enabled) {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_dtype(device, dtype);
   at::autocast::set_autocast_enabled(device, enabled);
 #else
-  if (device == c10::DeviceType::CPU) {
-    at::autocast::set_autocast_cpu_dtype(dtype);
-    at::autocast::set_cpu_enabled(enabled);
-  } else {
-    at::autocast::set_autocast_gpu_dtype(dtype);
-    at::autocast::set_enabled(enabled);
-  }
+  if (device == c10::DeviceType::CPU) at::autocast::set_cpu_enabled(enabled);
+  else at::autocast::set_enabled(enabled);
+#endif
+}
+
+inline void set_autocast_dtype(c10::DeviceType device, c10::ScalarType dtype) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_dtype(device, dtype);
+#else
+  if (device == c10::DeviceType::CPU) at::autocast::set_autocast_cpu_dtype(dtype);
+  else at::autocast::set_autocast_gpu_dtype(dtype);
 #endif
 }
 
