@@ -10,7 +10,7 @@ namespace {
 namespace sdk = evoaug::sdk;
 namespace kernels = evoaug::sdk::kernels;
 
-class Deletion final : public sdk::Augmentation {
+class Deletion final : public sdk::Augmentation, public kernels::RowKernel {
  public:
   Deletion(const sdk::Params& params, const sdk::SequenceShape& shape)
       : range_(kernels::read_length_range(params, "delete_min", "delete_max", shape.length)),
@@ -22,21 +22,20 @@ class Deletion final : public sdk::Augmentation {
     if (range_.max >= length)
       throw sdk::Error("deletion: delete_max (" + std::to_string(range_.max) + ") must be less than L = " +
                        std::to_string(length));
-    if (kernels::use_fast_path(batch)) {
-      const LengthRange range = range_;
-      return kernels::assemble_rows(batch, length, kernels::draw_seed(generator),
-                                    [&](std::int64_t, kernels::Rng& rng, kernels::Piece* p) -> std::size_t {
-                                      const std::int64_t k = rng.between(range.min, range.max);
-                                      const std::int64_t start = rng.between(0, length - k);
-                                      const std::int64_t left = k / 2;
-                                      p[0] = {kernels::Piece::random_dna, 0, left};
-                                      p[1] = {kernels::Piece::copy, 0, start};
-                                      p[2] = {kernels::Piece::copy, start + k, length - k - start};
-                                      p[3] = {kernels::Piece::random_dna, 0, k - left};
-                                      return 4;
-                                    });
-    }
+    if (kernels::use_fast_path(batch)) return kernels::apply_rows(*this, batch, length, kernels::draw_seed(generator));
     return apply_generic(batch, generator);
+  }
+
+  void apply_row(const float* in, std::int64_t in_stride, float* out, std::int64_t out_stride, std::int64_t length,
+                 kernels::Rng& rng) const override {
+    const std::int64_t k = rng.between(range_.min, range_.max);
+    const std::int64_t start = rng.between(0, length - k);
+    const std::int64_t left = k / 2;
+    const kernels::Piece pieces[] = {{kernels::Piece::random_dna, 0, left},
+                                     {kernels::Piece::copy, 0, start},
+                                     {kernels::Piece::copy, start + k, length - k - start},
+                                     {kernels::Piece::random_dna, 0, k - left}};
+    kernels::assemble_row(in, in_stride, out, out_stride, alphabet_, pieces, 4, rng);
   }
 
  private:

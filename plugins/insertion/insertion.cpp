@@ -12,7 +12,7 @@ namespace {
 namespace sdk = evoaug::sdk;
 namespace kernels = evoaug::sdk::kernels;
 
-class Insertion final : public sdk::Augmentation {
+class Insertion final : public sdk::Augmentation, public kernels::RowKernel {
  public:
   Insertion(const sdk::Params& params, const sdk::SequenceShape& shape)
       : range_(kernels::read_length_range(params, "insert_min", "insert_max", shape.length)),
@@ -23,22 +23,22 @@ class Insertion final : public sdk::Augmentation {
   at::Tensor apply(const at::Tensor& batch, at::Generator& generator) const override {
     kernels::check_batch(batch, generator, alphabet_, "insertion");
     const std::int64_t length = batch.size(2);
-    if (kernels::use_fast_path(batch)) {
-      const kernels::LengthRange range = range_;
-      return kernels::assemble_rows(batch, length + range.max, kernels::draw_seed(generator),
-                                    [&](std::int64_t, kernels::Rng& rng, kernels::Piece* p) -> std::size_t {
-                                      const std::int64_t k = rng.between(range.min, range.max);
-                                      const std::int64_t at = rng.between(0, length);
-                                      const std::int64_t left = (range.max - k) / 2;
-                                      p[0] = {kernels::Piece::random_dna, 0, left};
-                                      p[1] = {kernels::Piece::copy, 0, at};
-                                      p[2] = {kernels::Piece::random_dna, 0, k};
-                                      p[3] = {kernels::Piece::copy, at, length - at};
-                                      p[4] = {kernels::Piece::random_dna, 0, range.max - k - left};
-                                      return 5;
-                                    });
-    }
+    if (kernels::use_fast_path(batch))
+      return kernels::apply_rows(*this, batch, length + range_.max, kernels::draw_seed(generator));
     return apply_generic(batch, generator);
+  }
+
+  void apply_row(const float* in, std::int64_t in_stride, float* out, std::int64_t out_stride, std::int64_t length,
+                 kernels::Rng& rng) const override {
+    const std::int64_t k = rng.between(range_.min, range_.max);
+    const std::int64_t at = rng.between(0, length);
+    const std::int64_t left = (range_.max - k) / 2;
+    const kernels::Piece pieces[] = {{kernels::Piece::random_dna, 0, left},
+                                     {kernels::Piece::copy, 0, at},
+                                     {kernels::Piece::random_dna, 0, k},
+                                     {kernels::Piece::copy, at, length - at},
+                                     {kernels::Piece::random_dna, 0, range_.max - k - left}};
+    kernels::assemble_row(in, in_stride, out, out_stride, alphabet_, pieces, 5, rng);
   }
 
  private:

@@ -9,7 +9,7 @@ namespace {
 namespace sdk = evoaug::sdk;
 namespace kernels = evoaug::sdk::kernels;
 
-class Inversion final : public sdk::Augmentation {
+class Inversion final : public sdk::Augmentation, public kernels::RowKernel {
  public:
   Inversion(const sdk::Params& params, const sdk::SequenceShape& shape)
       : range_(kernels::read_length_range(params, "invert_min", "invert_max", shape.length)) {
@@ -22,19 +22,18 @@ class Inversion final : public sdk::Augmentation {
     if (range_.max > length)
       throw sdk::Error("inversion: invert_max (" + std::to_string(range_.max) + ") exceeds L = " +
                        std::to_string(length));
-    if (kernels::use_fast_path(batch)) {
-      const kernels::LengthRange range = range_;
-      return kernels::assemble_rows(batch, length, kernels::draw_seed(generator),
-                                    [&](std::int64_t, kernels::Rng& rng, kernels::Piece* p) -> std::size_t {
-                                      const std::int64_t k = rng.between(range.min, range.max);
-                                      const std::int64_t start = rng.between(0, length - k);
-                                      p[0] = {kernels::Piece::copy, 0, start};
-                                      p[1] = {kernels::Piece::reverse_complement, start, k};
-                                      p[2] = {kernels::Piece::copy, start + k, length - start - k};
-                                      return 3;
-                                    });
-    }
+    if (kernels::use_fast_path(batch)) return kernels::apply_rows(*this, batch, length, kernels::draw_seed(generator));
     return apply_generic(batch, generator);
+  }
+
+  void apply_row(const float* in, std::int64_t in_stride, float* out, std::int64_t out_stride, std::int64_t length,
+                 kernels::Rng& rng) const override {
+    const std::int64_t k = rng.between(range_.min, range_.max);
+    const std::int64_t start = rng.between(0, length - k);
+    const kernels::Piece pieces[] = {{kernels::Piece::copy, 0, start},
+                                     {kernels::Piece::reverse_complement, start, k},
+                                     {kernels::Piece::copy, start + k, length - start - k}};
+    kernels::assemble_row(in, in_stride, out, out_stride, 4, pieces, 3, rng);
   }
 
  private:

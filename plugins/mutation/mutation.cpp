@@ -6,6 +6,7 @@
 #include <evoaug/sdk/kernels.h>
 #include <evoaug/sdk/plugin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -14,7 +15,7 @@ namespace {
 namespace sdk = evoaug::sdk;
 namespace kernels = evoaug::sdk::kernels;
 
-class Mutation final : public sdk::Augmentation {
+class Mutation final : public sdk::Augmentation, public kernels::RowKernel {
  public:
   Mutation(const sdk::Params& params, const sdk::SequenceShape& shape)
       : fraction_(params.real("mutate_frac")), alphabet_(shape.alphabet) {
@@ -31,27 +32,34 @@ class Mutation final : public sdk::Augmentation {
 
   at::Tensor apply(const at::Tensor& batch, at::Generator& generator) const override {
     kernels::check_batch(batch, generator, alphabet_, "mutation");
-    const std::int64_t n = batch.size(0), length = batch.size(2);
-    const std::int64_t count = mutation_count(length);
-    if (!kernels::use_fast_path(batch)) return apply_generic(batch, count, generator);
+    const std::int64_t length = batch.size(2);
+    if (!kernels::use_fast_path(batch)) return apply_generic(batch, mutation_count(length), generator);
+    return kernels::apply_rows(*this, batch, length, kernels::draw_seed(generator));
+  }
 
-    at::Tensor out = batch.contiguous().clone();
-    float* data = out.data_ptr<float>();
-    const std::int64_t alphabet = alphabet_, row = alphabet * length;
-    const std::uint64_t seed = kernels::draw_seed(generator);
-    kernels::for_each_row(n, row, [&](std::int64_t r) {
-      kernels::Rng rng(seed, static_cast<std::uint64_t>(r));
-      float* x = data + r * row;
-      // Floyd's algorithm: `count` distinct positions out of `length`, each set once.
-      std::vector<std::uint8_t> taken(static_cast<std::size_t>(length), 0);
-      for (std::int64_t j = length - count; j < length; ++j) {
-        std::int64_t position = rng.between(0, j);
-        if (taken[position]) position = j;
-        taken[position] = 1;
-        kernels::write_random_dna(x, length, alphabet, position, 1, rng);
-      }
-    });
-    return out;
+  void apply_row(const float* in, std::int64_t in_stride, float* out, std::int64_t out_stride, std::int64_t length,
+                 kernels::Rng& rng) const override {
+    kernels::copy_row(in, in_stride, out, out_stride, alphabet_, length);
+    const std::int64_t count = mutation_count(length);
+    if (count == 0) return;
+    // Floyd's algorithm: `count` distinct positions out of `length`, each set once; a
+    // bit per position, on the stack for sequences up to 8192 nt.
+    constexpr std::int64_t kStackWords = 128;
+    const std::int64_t words = (length + 63) / 64;
+    std::uint64_t stack_taken[kStackWords];
+    std::vector<std::uint64_t> heap_taken;
+    std::uint64_t* taken = stack_taken;
+    if (words > kStackWords) {
+      heap_taken.resize(static_cast<std::size_t>(words));
+      taken = heap_taken.data();
+    }
+    std::fill_n(taken, words, std::uint64_t{0});
+    for (std::int64_t j = length - count; j < length; ++j) {
+      std::int64_t position = rng.between(0, j);
+      if (taken[position >> 6] >> (position & 63) & 1u) position = j;
+      taken[position >> 6] |= std::uint64_t{1} << (position & 63);
+      kernels::write_random_dna(out, out_stride, alphabet_, position, 1, rng);
+    }
   }
 
  private:

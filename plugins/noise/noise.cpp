@@ -9,7 +9,7 @@ namespace {
 namespace sdk = evoaug::sdk;
 namespace kernels = evoaug::sdk::kernels;
 
-class Noise final : public sdk::Augmentation {
+class Noise final : public sdk::Augmentation, public kernels::RowKernel {
  public:
   Noise(const sdk::Params& params, const sdk::SequenceShape& shape)
       : mean_(params.real("noise_mean")), std_(params.real("noise_std")), alphabet_(shape.alphabet) {
@@ -24,20 +24,13 @@ class Noise final : public sdk::Augmentation {
     kernels::check_batch(batch, generator, alphabet_, "noise");
     if (!kernels::use_fast_path(batch))
       return batch + at::normal(mean_, std_, batch.sizes(), generator, batch.options());
-    const at::Tensor in = batch.contiguous();
-    at::Tensor out = at::empty_like(in);
-    const std::int64_t row = in.size(1) * in.size(2);
-    const float* src = in.data_ptr<float>();
-    float* dst = out.data_ptr<float>();
-    const float mean = static_cast<float>(mean_), sd = static_cast<float>(std_);
-    const std::uint64_t seed = kernels::draw_seed(generator);
-    kernels::for_each_row(in.size(0), row, [&](std::int64_t r) {
-      kernels::Rng rng(seed, static_cast<std::uint64_t>(r));
-      const float* s = src + r * row;
-      float* d = dst + r * row;
-      kernels::add_gaussian(s, d, row, mean, sd, rng);
-    });
-    return out;
+    return kernels::apply_rows(*this, batch, batch.size(2), kernels::draw_seed(generator));
+  }
+
+  void apply_row(const float* in, std::int64_t in_stride, float* out, std::int64_t out_stride, std::int64_t length,
+                 kernels::Rng& rng) const override {
+    kernels::add_gaussian(in, in_stride, out, out_stride, alphabet_, length, static_cast<float>(mean_),
+                          static_cast<float>(std_), rng);
   }
 
  private:

@@ -9,7 +9,7 @@ namespace {
 namespace sdk = evoaug::sdk;
 namespace kernels = evoaug::sdk::kernels;
 
-class ReverseComplement final : public sdk::Augmentation {
+class ReverseComplement final : public sdk::Augmentation, public kernels::RowKernel {
  public:
   ReverseComplement(const sdk::Params& params, const sdk::SequenceShape& shape)
       : probability_(params.real("rc_prob")) {
@@ -21,18 +21,16 @@ class ReverseComplement final : public sdk::Augmentation {
   at::Tensor apply(const at::Tensor& batch, at::Generator& generator) const override {
     kernels::check_batch(batch, generator, 4, "reverse_complement");
     const std::int64_t length = batch.size(2);
-    if (kernels::use_fast_path(batch)) {
-      const double probability = probability_;
-      return kernels::assemble_rows(batch, length, kernels::draw_seed(generator),
-                                    [&](std::int64_t, kernels::Rng& rng, kernels::Piece* p) -> std::size_t {
-                                      const bool flip = rng.uniform() < probability;
-                                      p[0] = {flip ? kernels::Piece::reverse_complement : kernels::Piece::copy, 0,
-                                              length};
-                                      return 1;
-                                    });
-    }
+    if (kernels::use_fast_path(batch)) return kernels::apply_rows(*this, batch, length, kernels::draw_seed(generator));
     const at::Tensor u = at::rand({batch.size(0)}, generator, batch.options().dtype(at::kDouble));
     return at::where(u.lt(probability_).view({-1, 1, 1}), batch.flip({1, 2}), batch);
+  }
+
+  void apply_row(const float* in, std::int64_t in_stride, float* out, std::int64_t out_stride, std::int64_t length,
+                 kernels::Rng& rng) const override {
+    const bool flip = rng.uniform() < probability_;
+    const kernels::Piece piece{flip ? kernels::Piece::reverse_complement : kernels::Piece::copy, 0, length};
+    kernels::assemble_row(in, in_stride, out, out_stride, 4, &piece, 1, rng);
   }
 
  private:

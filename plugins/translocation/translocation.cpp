@@ -10,7 +10,7 @@ namespace {
 namespace sdk = evoaug::sdk;
 namespace kernels = evoaug::sdk::kernels;
 
-class Translocation final : public sdk::Augmentation {
+class Translocation final : public sdk::Augmentation, public kernels::RowKernel {
  public:
   Translocation(const sdk::Params& params, const sdk::SequenceShape& shape)
       : range_(kernels::read_length_range(params, "shift_min", "shift_max", shape.length)),
@@ -19,19 +19,17 @@ class Translocation final : public sdk::Augmentation {
   at::Tensor apply(const at::Tensor& batch, at::Generator& generator) const override {
     kernels::check_batch(batch, generator, alphabet_, "translocation");
     const std::int64_t length = batch.size(2);
-    if (kernels::use_fast_path(batch)) {
-      const kernels::LengthRange range = range_;
-      return kernels::assemble_rows(batch, length, kernels::draw_seed(generator),
-                                    [&](std::int64_t, kernels::Rng& rng, kernels::Piece* p) -> std::size_t {
-                                      const std::int64_t magnitude = rng.between(range.min, range.max);
-                                      const std::int64_t shift = (rng.next() & 1u) ? magnitude : -magnitude;
-                                      const std::int64_t s = ((shift % length) + length) % length;
-                                      p[0] = {kernels::Piece::copy, length - s, s};
-                                      p[1] = {kernels::Piece::copy, 0, length - s};
-                                      return 2;
-                                    });
-    }
+    if (kernels::use_fast_path(batch)) return kernels::apply_rows(*this, batch, length, kernels::draw_seed(generator));
     return apply_generic(batch, generator);
+  }
+
+  void apply_row(const float* in, std::int64_t in_stride, float* out, std::int64_t out_stride, std::int64_t length,
+                 kernels::Rng& rng) const override {
+    const std::int64_t magnitude = rng.between(range_.min, range_.max);
+    const std::int64_t shift = (rng.next() & 1u) ? magnitude : -magnitude;
+    const std::int64_t s = ((shift % length) + length) % length;
+    const kernels::Piece pieces[] = {{kernels::Piece::copy, length - s, s}, {kernels::Piece::copy, 0, length - s}};
+    kernels::assemble_row(in, in_stride, out, out_stride, alphabet_, pieces, 2, rng);
   }
 
  private:
