@@ -1,11 +1,13 @@
 // `evoaug bench` as a user runs it. Only the shape of what it prints is checked here:
 // timings belong to the benchmark's own output, never to a pass/fail test.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <regex>
 #include <string>
 
 #include "test_support.h"
+
+using evoaug::testing::Contains;
 
 using evoaug::testing::run_host;
 
@@ -50,8 +52,8 @@ TEST_CASE("evoaug bench train --json times a step without and with augmentation"
 TEST_CASE("evoaug bench refuses an unknown model and bad counts, naming them") {
   const auto unknown = run_host("bench train --model deepstar");
   CHECK(unknown.exit_code != 0);
-  CHECK_THAT(unknown.output, Catch::Contains("unknown model 'deepstar'") && Catch::Contains("did you mean 'deepstarr'"));
+  CHECK_THAT(unknown.output, Contains("unknown model 'deepstar'") && Contains("did you mean 'deepstarr'"));
   const auto threads = run_host("bench augment --threads 0");
   CHECK(threads.exit_code != 0);
-  CHECK_THAT(threads.output, Catch::Contains("--threads must be at least 1"));
+  CHECK_THAT(threads.output, Contains("--threads must be at least 1"));
 }
