@@ -2,7 +2,7 @@
 // model's registered name and builds it through the real plugin loader.
 #pragma once
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include <string>

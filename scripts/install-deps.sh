@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs evoaug's build dependencies from Debian's registry, only what is missing.
-# Idempotent: a second run installs nothing and takes a second.
+# Idempotent: a second run installs nothing and takes a second. The same names serve
+# bookworm (LibTorch 1.13, Catch2 2, g++ 12) and trixie (LibTorch 2.6, Catch2 3, g++ 14;
+# scripts/test-libtorch2.sh runs this inside a trixie root).
 set -euo pipefail
 
 packages=(
   cmake g++ make ccache pkg-config
-  libtorch-dev             # LibTorch 1.13 (CPU); for CUDA, see docs/getting-started.md
+  libtorch-dev             # LibTorch (CPU): 1.13 on bookworm, 2.6 on trixie; for CUDA, see docs/getting-started.md
   libopenblas0-openmp      # fast BLAS behind LibTorch (about 20x the reference BLAS here)
   libboost-dev libboost-filesystem-dev   # Boost.DLL
   libtomlplusplus-dev libspdlog-dev catch2

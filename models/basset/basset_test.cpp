@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include "../model_checks.h"
@@ -56,7 +56,7 @@ TEST_CASE("basset: an input too short for the pooling is refused at construction
   auto registry = builtin_registry();
   CHECK_NOTHROW(checks::make_model(*registry, "basset", {4, 48, 161}));
   CHECK_THROWS_WITH(checks::make_model(*registry, "basset", {4, 47, 161}),
-                    Catch::Contains("basset") && Catch::Contains("L >= 48"));
+                    Contains("basset") && Contains("L >= 48"));
 }
 
 TEST_CASE("basset: forward and backward on CPU", "[basset]") {

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <evoaug/sdk/layers.h>
 #include <torch/torch.h>
 
@@ -87,7 +87,7 @@ TEST_CASE("chip_cnn: dropout rates are validated", "[chip_cnn]") {
 TEST_CASE("chip_cnn: an input too short for the pooling is refused at construction", "[chip_cnn]") {
   auto registry = builtin_registry();
   CHECK_NOTHROW(checks::make_model(*registry, "chip_cnn", {4, 32, 1}));
-  CHECK_THROWS_WITH(checks::make_model(*registry, "chip_cnn", {4, 31, 1}), Catch::Contains("L >= 32"));
+  CHECK_THROWS_WITH(checks::make_model(*registry, "chip_cnn", {4, 31, 1}), Contains("L >= 32"));
 }
 
 TEST_CASE("chip_cnn: forward and backward on CPU", "[chip_cnn]") {

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <toml++/toml.h>
 #include <torch/torch.h>
 
@@ -60,7 +60,7 @@ TEST_CASE("deepstarr: parameters change the architecture and are validated", "[d
     FAIL("a tasks value that disagrees with the data must be refused");
   } catch (const ParamError& error) {
     CHECK(error.key() == "tasks");
-    CHECK_THAT(error.what(), Catch::Contains("data has 2"));
+    CHECK_THAT(error.what(), Contains("data has 2"));
   }
   try {
     checks::make_model(*registry, "deepstarr", {4, 249, 2}, {{"dropout", 1.0}});
@@ -78,9 +78,9 @@ TEST_CASE("deepstarr: parameters change the architecture and are validated", "[d
 TEST_CASE("deepstarr: an input too short for the pooling is refused at construction", "[deepstarr]") {
   auto registry = builtin_registry();
   CHECK_NOTHROW(checks::make_model(*registry, "deepstarr", {4, 16, 2}));
-  CHECK_THROWS_WITH(checks::make_model(*registry, "deepstarr", {4, 15, 2}), Catch::Contains("L >= 16"));
+  CHECK_THROWS_WITH(checks::make_model(*registry, "deepstarr", {4, 15, 2}), Contains("L >= 16"));
   auto model = checks::make_model(*registry, "deepstarr", {4, 249, 2});
-  CHECK_THROWS_WITH(model->forward(torch::zeros({2, 4, 200})), Catch::Contains("(N, 4, 249)"));
+  CHECK_THROWS_WITH(model->forward(torch::zeros({2, 4, 200})), Contains("(N, 4, 249)"));
 }
 
 TEST_CASE("deepstarr: forward and backward on CPU", "[deepstarr]") {

@@ -38,7 +38,7 @@ TEST_CASE("inversion is deterministic under a seed") { check_deterministic(*make
 TEST_CASE("inversion rejects invalid ranges and non-DNA alphabets") {
   check_rejected("inversion", {{"invert_min", std::int64_t{9}}, {"invert_max", std::int64_t{3}}}, 50, "invert_min");
   check_rejected("inversion", {{"invert_max", std::int64_t{50}}}, 50, "invert_max");
-  CHECK_THROWS_WITH(make_op("inversion", {}, 50, 5), Catch::Matchers::Contains("4 channels"));
+  CHECK_THROWS_WITH(make_op("inversion", {}, 50, 5), Contains("4 channels"));
 }
 
 TEST_CASE("inversion defaults: 0..20 (no DeepSTARR value in the paper)") {

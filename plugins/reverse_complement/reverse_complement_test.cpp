@@ -30,7 +30,7 @@ TEST_CASE("reverse_complement is deterministic under a seed") {
 TEST_CASE("reverse_complement rejects a probability outside [0, 1] and non-DNA alphabets") {
   check_rejected("reverse_complement", {{"rc_prob", 1.5}}, 50, "rc_prob");
   check_rejected("reverse_complement", {{"rc_prob", -0.1}}, 50, "rc_prob");
-  CHECK_THROWS_WITH(make_op("reverse_complement", {}, 50, 20), Catch::Matchers::Contains("4 channels"));
+  CHECK_THROWS_WITH(make_op("reverse_complement", {}, 50, 20), Contains("4 channels"));
 }
 
 TEST_CASE("reverse_complement default is the paper's DeepSTARR value, 0") {

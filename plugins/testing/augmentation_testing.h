@@ -5,13 +5,13 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <catch2/catch.hpp>
 
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "catch.h"
 #include "evoaug/plugin_registry.h"
 #include "evoaug/sdk/params.h"
 #include "test_support.h"
@@ -114,7 +114,7 @@ inline void check_rejected(const std::string& name, const std::map<std::string, 
     FAIL("expected " << name << " to refuse its parameters");
   } catch (const sdk::ParamError& e) {
     CHECK(e.key() == key);
-    CHECK_THAT(e.what(), Catch::Matchers::Contains(key));
+    CHECK_THAT(e.what(), Contains(key));
   }
 }
 

@@ -1,7 +1,7 @@
 // The fused batch norm -> ReLU -> max-pool of ConvBlock against LibTorch's separate
 // modules: outputs, running statistics and every gradient agree; ties and NaN behave as
 // LibTorch's max-pool; the result does not depend on the number of threads.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <evoaug/sdk/fused_bn_relu_pool.h>
 #include <evoaug/sdk/layers.h>
 #include <torch/torch.h>

@@ -1,12 +1,14 @@
 // `evoaug bench` as a user runs it. Only the shape of what it prints is checked here:
 // timings belong to the benchmark's own output, never to a pass/fail test.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <cstdlib>
 #include <regex>
 #include <string>
 
 #include "test_support.h"
+
+using evoaug::testing::Contains;
 
 using evoaug::testing::run_host;
 
@@ -43,8 +45,8 @@ TEST_CASE("evoaug bench train --json times the trainer's step without and with a
   CHECK(json_number(run.output, "step_aug_ms") > 0);
   CHECK(json_number(run.output, "prepare_ms") > 0);
   CHECK(json_number(run.output, "prepare_aug_ms") > 0);
-  CHECK_THAT(run.output, Catch::Contains("\"augment_ms\" : ") && Catch::Contains("\"overhead_pct\" : "));
-  CHECK_THAT(run.output, Catch::Contains("\"cpu_cache\" : true") && Catch::Contains("\"precision\" : \"fp32\""));
+  CHECK_THAT(run.output, Contains("\"augment_ms\" : ") && Contains("\"overhead_pct\" : "));
+  CHECK_THAT(run.output, Contains("\"cpu_cache\" : true") && Contains("\"precision\" : \"fp32\""));
   CHECK(json_number(run.output, "batch") == 128);
   CHECK(json_number(run.output, "length") == 200);
   CHECK(json_number(run.output, "model_length") == 220);   // insertion padding
@@ -54,24 +56,24 @@ TEST_CASE("evoaug bench train --json times the trainer's step without and with a
 TEST_CASE("evoaug bench refuses an unknown model and bad counts, naming them") {
   const auto unknown = run_host("bench train --model deepstar");
   CHECK(unknown.exit_code != 0);
-  CHECK_THAT(unknown.output, Catch::Contains("unknown model 'deepstar'") && Catch::Contains("did you mean 'deepstarr'"));
+  CHECK_THAT(unknown.output, Contains("unknown model 'deepstar'") && Contains("did you mean 'deepstarr'"));
   const auto threads = run_host("bench augment --threads 0");
   CHECK(threads.exit_code != 0);
-  CHECK_THAT(threads.output, Catch::Contains("--threads must be at least 1"));
+  CHECK_THAT(threads.output, Contains("--threads must be at least 1"));
 }
 
 TEST_CASE("evoaug bench train --system-malloc and --precision bf16 run, fp16 on the CPU is refused") {
   const auto system = run_host("--log-level warn bench train --model chip_cnn --repeats 1 --system-malloc --json");
   INFO(system.output);
   REQUIRE(system.exit_code == 0);
-  CHECK_THAT(system.output, Catch::Contains("\"cpu_cache\" : false"));
+  CHECK_THAT(system.output, Contains("\"cpu_cache\" : false"));
   const auto bf16 = run_host("--log-level warn bench train --model chip_cnn --repeats 1 --precision bf16 --json");
   INFO(bf16.output);
   REQUIRE(bf16.exit_code == 0);
   CHECK(json_number(bf16.output, "step_ms") > 0);
   const auto fp16 = run_host("bench train --model chip_cnn --repeats 1 --precision fp16");
   CHECK(fp16.exit_code != 0);
-  CHECK_THAT(fp16.output, Catch::Contains("fp16") && Catch::Contains("CUDA"));
+  CHECK_THAT(fp16.output, Contains("fp16") && Contains("CUDA"));
 }
 
 TEST_CASE("evoaug bench compare --json times evoaug and Python PyTorch side by side") {
@@ -90,14 +92,14 @@ TEST_CASE("evoaug bench compare --json times evoaug and Python PyTorch side by s
   CHECK(json_number(run.output, "cpp_no_augment_s") > 0);
   CHECK(json_number(run.output, "python_s") > 0);
   CHECK(json_number(run.output, "python_augment_s") > 0);
-  CHECK_THAT(run.output, Catch::Contains("\"python_malloc\" : \"tuned\""));
+  CHECK_THAT(run.output, Contains("\"python_malloc\" : \"tuned\""));
 }
 
 TEST_CASE("evoaug bench compare names a bad option value") {
   const auto run = run_host("bench compare --threads 1,x");
   CHECK(run.exit_code != 0);
-  CHECK_THAT(run.output, Catch::Contains("--threads") && Catch::Contains("1,x"));
+  CHECK_THAT(run.output, Contains("--threads") && Contains("1,x"));
   const auto malloc_mode = run_host("bench compare --python-malloc fast");
   CHECK(malloc_mode.exit_code != 0);
-  CHECK_THAT(malloc_mode.output, Catch::Contains("--python-malloc"));
+  CHECK_THAT(malloc_mode.output, Contains("--python-malloc"));
 }

@@ -1,8 +1,10 @@
 // `evoaug plugin check` and `evoaug plugins --markdown` as a user runs them.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "test_config.h"
 #include "test_support.h"
+
+using evoaug::testing::Contains;
 
 using evoaug::testing::run_host;
 
@@ -16,18 +18,18 @@ TEST_CASE("evoaug plugin check exits 0 with a pass table for a conforming plugin
   const auto run = run_host("plugin check " + evoaug::testing::fixture_plugin("good").string() + " --length 40");
   INFO(run.output);
   CHECK(run.exit_code == 0);
-  CHECK_THAT(run.output, Catch::Contains("COMPONENT"));
-  CHECK_THAT(run.output, Catch::Contains("fixture_scale"));
-  CHECK_THAT(run.output, Catch::Contains("PASS: all"));
+  CHECK_THAT(run.output, Contains("COMPONENT"));
+  CHECK_THAT(run.output, Contains("fixture_scale"));
+  CHECK_THAT(run.output, Contains("PASS: all"));
 }
 
 TEST_CASE("evoaug plugin check exits non-zero and names the failed check and its reason") {
   const auto run = run_host("plugin check " + nonconforming("ignores_seed") + " --length 40");
   INFO(run.output);
   CHECK(run.exit_code != 0);
-  CHECK_THAT(run.output, Catch::Contains("reproducible under a seed"));
-  CHECK_THAT(run.output, Catch::Contains("FAIL"));
-  CHECK_THAT(run.output, Catch::Contains("the same seed gave different outputs"));
+  CHECK_THAT(run.output, Contains("reproducible under a seed"));
+  CHECK_THAT(run.output, Contains("FAIL"));
+  CHECK_THAT(run.output, Contains("the same seed gave different outputs"));
 }
 
 TEST_CASE("evoaug plugin check fails when any of several libraries fails") {
@@ -35,17 +37,17 @@ TEST_CASE("evoaug plugin check fails when any of several libraries fails") {
                             nonconforming("wrong_length") + " --length 40");
   INFO(run.output);
   CHECK(run.exit_code != 0);
-  CHECK_THAT(run.output, Catch::Contains("PASS: all"));
-  CHECK_THAT(run.output, Catch::Contains("output_length() promised"));
+  CHECK_THAT(run.output, Contains("PASS: all"));
+  CHECK_THAT(run.output, Contains("output_length() promised"));
 }
 
 TEST_CASE("evoaug plugin check explains its usage") {
   const auto none = run_host("plugin check");
   CHECK(none.exit_code != 0);
-  CHECK_THAT(none.output, Catch::Contains("usage: evoaug plugin check PATH.so"));
+  CHECK_THAT(none.output, Contains("usage: evoaug plugin check PATH.so"));
   const auto other = run_host("plugin frobnicate");
   CHECK(other.exit_code != 0);
-  CHECK_THAT(other.output, Catch::Contains("expected 'check'"));
+  CHECK_THAT(other.output, Contains("expected 'check'"));
 }
 
 TEST_CASE("evoaug plugins --markdown documents every loaded component and the core tables") {
@@ -54,8 +56,8 @@ TEST_CASE("evoaug plugins --markdown documents every loaded component and the co
   CHECK(run.exit_code == 0);
   for (const char* heading : {"### [runtime]", "### [data]", "### [augment]", "### [pretrain]", "### [finetune]",
                               "## Augmentations", "## Models", "### fixture_scale"})
-    CHECK_THAT(run.output, Catch::Contains(heading));
+    CHECK_THAT(run.output, Contains(heading));
   // A schema's parameter, with its default and range, as the schema declares them.
-  CHECK_THAT(run.output, Catch::Contains("| `factor` |"));
-  CHECK_THAT(run.output, Catch::Contains("in [0, 10] | multiplier applied to every element |"));
+  CHECK_THAT(run.output, Contains("| `factor` |"));
+  CHECK_THAT(run.output, Contains("in [0, 10] | multiplier applied to every element |"));
 }

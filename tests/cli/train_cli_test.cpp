@@ -1,5 +1,5 @@
 // The training commands end to end, through the built `evoaug` binary.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <sstream>
 
@@ -9,7 +9,7 @@
 using evoaug::testing::without_timings;
 
 namespace fs = std::filesystem;
-using Catch::Contains;
+using evoaug::testing::Contains;
 using evoaug::testing::read_file;
 using evoaug::testing::run_host;
 using evoaug::testing::write_file;

@@ -1,10 +1,10 @@
 // The `evoaug` host: errors become one message and a non-zero exit; plugins are listed.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "evoaug/build_config.h"
 #include "test_support.h"
 
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 using evoaug::testing::run_host;
 
 TEST_CASE("evoaug --version prints the version", "[host]") {

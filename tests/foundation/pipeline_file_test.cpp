@@ -1,12 +1,12 @@
 // The pipeline file: known tables, components chosen by `type`, `--set` overrides, and
 // [plugins] paths, each mistake reported with its position.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "evoaug/error.h"
 #include "pipeline/pipeline_file.h"
 #include "test_support.h"
 
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 using evoaug::ComponentKind;
 using evoaug::Override;
 using evoaug::parse_override;

@@ -1,6 +1,6 @@
 // The loader: a good plugin loads and builds; each way a plugin can be broken gives its
 // own clear error, never a crash.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include "evoaug/error.h"
@@ -10,7 +10,7 @@
 using evoaug::Error;
 using evoaug::PluginRegistry;
 using evoaug::testing::fixture_plugin;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 TEST_CASE("a good plugin loads and its component is built and runs", "[loader]") {
   PluginRegistry registry;
@@ -64,6 +64,17 @@ TEST_CASE("a plugin built against another LibTorch is refused, naming both versi
                       Contains("LibTorch 0.4.1") && Contains(std::string("LibTorch ") + TORCH_VERSION));
 }
 
+TEST_CASE("a plugin built against LibTorch 1.13 is refused by a 2.x host, and the reverse, naming both", "[loader]") {
+  // The fixture carries the other LibTorch's version (see fixture_plugin.cpp).
+  const std::string other = TORCH_VERSION_MAJOR >= 2 ? "1.13.1" : "2.6.0";
+  PluginRegistry registry;
+  REQUIRE_THROWS_WITH(registry.load(fixture_plugin("other_torch")),
+                      Contains("built against LibTorch " + other) &&
+                          Contains(std::string("this evoaug uses LibTorch ") + TORCH_VERSION) &&
+                          Contains("major.minor must match"));
+  CHECK(registry.components().empty());
+}
+
 TEST_CASE("a shared library without the entry point is not a plugin", "[loader]") {
   PluginRegistry registry;
   REQUIRE_THROWS_WITH(registry.load(fixture_plugin("not_a_plugin")),
@@ -106,9 +117,9 @@ TEST_CASE("scanning a folder records broken plugins as failures and keeps the go
   PluginRegistry registry;
   registry.scan(fixture_plugin("good").parent_path());
   CHECK(registry.has_augmentation("fixture_scale"));
-  // wrong_abi, wrong_torch, not_a_plugin, throwing_register, and one of the two
-  // duplicates (whichever loads second).
-  CHECK(registry.failures().size() == 5);
+  // wrong_abi, wrong_torch, other_torch, not_a_plugin, throwing_register, and one of
+  // the two duplicates (whichever loads second).
+  CHECK(registry.failures().size() == 6);
   for (const auto& failure : registry.failures()) CHECK_FALSE(failure.reason.empty());
 }
 

@@ -1,6 +1,6 @@
 // Parameter schemas: a TOML table is validated against a plugin's declared parameters,
 // and every error names the file, line and column, the key, and what was expected.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "config/schema_check.h"
 #include "config/toml_source.h"
@@ -8,7 +8,7 @@
 #include "pipeline/pipeline_file.h"
 #include "test_support.h"
 
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 using evoaug::sdk::Schema;
 
 namespace {

@@ -1,11 +1,11 @@
 // `evoaug augment`: the training-time pipeline applied to a FASTA file, written as FASTA.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "data/fasta.h"
 #include "test_support.h"
 
 using namespace evoaug;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 namespace {
 

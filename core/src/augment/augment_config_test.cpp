@@ -1,13 +1,13 @@
 // Reading [augment]: settings, ops with their parameters and priorities, and errors
 // that name the file, line and key.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "augment/augment_config.h"
 #include "evoaug/error.h"
 #include "test_support.h"
 
 using namespace evoaug;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 namespace {
 

@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/detail/CUDAHooksInterface.h>
 
 #include <algorithm>
 #include <cstring>
@@ -10,6 +9,7 @@
 
 #include "evoaug/error.h"
 #include "evoaug/sdk/kernels.h"
+#include "util/torch_compat.h"
 
 namespace evoaug {
 namespace kernels = sdk::kernels;
@@ -241,7 +241,7 @@ at::Generator make_generator(c10::Device device, std::uint64_t seed) {
   if (device.is_cuda()) {
     // A clone of the device's default generator: same kind, its own state.
     at::Generator generator =
-        at::detail::getCUDAHooks().getDefaultCUDAGenerator(device.has_index() ? device.index() : 0).clone();
+        compat::default_cuda_generator(device.has_index() ? device.index() : 0).clone();
     std::lock_guard<std::mutex> lock(generator.mutex());
     generator.set_current_seed(seed);
     return generator;

@@ -1,7 +1,7 @@
 // The augmentation pipeline: how many ops each sequence draws (hard, soft), which ones
 // (uniform, without replacement), in what order (priority), the 3' padding of rows that
 // skipped a length-changing op, the identity, determinism under a seed, and CUDA.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -15,7 +15,7 @@
 #include "test_support.h"
 
 using namespace evoaug;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 namespace {
 

@@ -1,6 +1,6 @@
 #include "data/batches.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include <set>

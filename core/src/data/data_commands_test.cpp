@@ -1,5 +1,5 @@
 // `evoaug synth` and `evoaug data inspect`, run as a user would.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include "data/hdf5_io.h"
@@ -9,7 +9,7 @@ using namespace evoaug;
 using evoaug::testing::run_host;
 using evoaug::testing::TempDir;
 using evoaug::testing::write_file;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 TEST_CASE("data commands: synth writes the paper's layout with the planted sites", "[data]") {
   TempDir dir;

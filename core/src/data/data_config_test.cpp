@@ -1,6 +1,6 @@
 #include "data/data_config.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include "data/fasta.h"
@@ -13,7 +13,7 @@
 using namespace evoaug;
 using evoaug::testing::TempDir;
 using evoaug::testing::write_file;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 namespace {
 

@@ -1,6 +1,6 @@
 #include "data/fasta.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include "evoaug/error.h"
@@ -9,7 +9,7 @@
 using namespace evoaug;
 using evoaug::testing::TempDir;
 using evoaug::testing::write_file;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 TEST_CASE("FASTA: records, lower case, wrapped lines and blank lines", "[data]") {
   TempDir dir;

@@ -1,7 +1,7 @@
 #include "data/hdf5_io.h"
 
 #include <H5Cpp.h>
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include "data/fasta.h"
@@ -10,7 +10,7 @@
 
 using namespace evoaug;
 using evoaug::testing::TempDir;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 namespace {
 

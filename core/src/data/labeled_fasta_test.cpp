@@ -1,6 +1,6 @@
 #include "data/labeled_fasta.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -10,7 +10,7 @@
 using namespace evoaug;
 using evoaug::testing::TempDir;
 using evoaug::testing::write_file;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 TEST_CASE("FASTA + labels: ids are matched whatever the order, lower case is accepted", "[data]") {
   TempDir dir;

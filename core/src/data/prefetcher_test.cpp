@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,6 +1,6 @@
 #include "data/synthetic.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include <map>
@@ -10,7 +10,7 @@
 #include "evoaug/error.h"
 
 using namespace evoaug;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 
 namespace {
 

@@ -1,7 +1,7 @@
 // The caching CPU allocator: large blocks come back to the next request of their size
 // class, small ones go to the system, idle blocks can be released, and tensors freed on
 // another thread return to the same cache.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include <thread>

@@ -1,9 +1,12 @@
 #include "model/model_summary.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include "test_support.h"
+
+using evoaug::testing::Contains;
+using evoaug::testing::EndsWith;
 
 using namespace evoaug;
 
@@ -40,8 +43,8 @@ TEST_CASE("modeling: the summary lists every layer of a plugin model with its ou
   INFO(summary);
   for (const char* expected : {"input", "[N, 4, 249]", "conv1", "[N, 256, 124]", "conv4", "[N, 120, 15]",
                                "flatten", "[N, 1800]", "fc2", "[N, 256]", "output", "[N, 2]", "ConvBlock"})
-    CHECK_THAT(summary, Catch::Contains(expected));
-  CHECK_THAT(summary, Catch::EndsWith("parameters: 622226\n"));
+    CHECK_THAT(summary, Contains(expected));
+  CHECK_THAT(summary, EndsWith("parameters: 622226\n"));
   CHECK(model->is_training());  // the mode the caller had is restored
 }
 
@@ -51,8 +54,8 @@ TEST_CASE("modeling: the summary follows the input length, insertion padding inc
   auto model = registry->make_model("deepstarr", sdk::Params::defaults(registry->model("deepstarr").schema), shape);
   model->eval();
   const std::string summary = summarize_model(*model, shape);
-  CHECK_THAT(summary, Catch::Contains("[N, 1920]"));
-  CHECK_THAT(summary, Catch::EndsWith("parameters: 652946\n"));
+  CHECK_THAT(summary, Contains("[N, 1920]"));
+  CHECK_THAT(summary, EndsWith("parameters: 652946\n"));
   CHECK_FALSE(model->is_training());
 }
 
@@ -60,13 +63,13 @@ TEST_CASE("modeling: a model built otherwise gets a row per child and its output
   TwoBranch model;
   const std::string summary = summarize_model(model, {4, 10, 3});
   INFO(summary);
-  CHECK_THAT(summary, Catch::Contains("left"));
-  CHECK_THAT(summary, Catch::Contains("right"));
-  CHECK_THAT(summary, Catch::Contains("[N, 3]"));
-  CHECK_THAT(summary, Catch::EndsWith("parameters: 30\n"));
+  CHECK_THAT(summary, Contains("left"));
+  CHECK_THAT(summary, Contains("right"));
+  CHECK_THAT(summary, Contains("[N, 3]"));
+  CHECK_THAT(summary, EndsWith("parameters: 30\n"));
 }
 
 TEST_CASE("modeling: an input the model cannot take is an error naming the shape", "[summary]") {
   TwoBranch model;
-  CHECK_THROWS_WITH(summarize_model(model, {5, 10, 3}), Catch::Contains("(N, 5, 10)"));
+  CHECK_THROWS_WITH(summarize_model(model, {5, 10, 3}), Contains("(N, 5, 10)"));
 }

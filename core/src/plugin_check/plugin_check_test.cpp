@@ -3,13 +3,15 @@
 // check its defect breaks, with the reason.
 #include "plugin_check/plugin_check.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <algorithm>
 
 #include "evoaug/build_config.h"
 #include "test_config.h"
 #include "test_support.h"
+
+using evoaug::testing::Contains;
 
 namespace fs = std::filesystem;
 using evoaug::CheckOutcome;
@@ -49,8 +51,8 @@ void require_fails_on(const PluginCheckReport& report, const std::string& check,
   const CheckOutcome* outcome = find(report, check);
   REQUIRE(outcome);
   CHECK_FALSE(outcome->passed);
-  CHECK_THAT(outcome->detail, Catch::Contains(reason));
-  CHECK_THAT(report.table(), Catch::Contains("FAIL: "));
+  CHECK_THAT(outcome->detail, Contains(reason));
+  CHECK_THAT(report.table(), Contains("FAIL: "));
 }
 
 }  // namespace
@@ -60,7 +62,7 @@ TEST_CASE("plugin check passes the good fixture plugin") {
   INFO(report.table());
   CHECK(report.passed());
   CHECK(find(report, "reproducible under a seed"));
-  CHECK_THAT(report.table(), Catch::Contains("PASS: all"));
+  CHECK_THAT(report.table(), Contains("PASS: all"));
 }
 
 TEST_CASE("plugin check passes the broken fixtures' source without its defects") {
@@ -106,17 +108,17 @@ TEST_CASE("plugin check reports a library that cannot be loaded, with the loader
     CHECK_FALSE(report.passed());
     REQUIRE(report.outcomes.size() == 1);
     CHECK(report.outcomes[0].check == "loads");
-    CHECK_THAT(report.outcomes[0].detail, Catch::Contains("evoaug_plugin_descriptor"));
+    CHECK_THAT(report.outcomes[0].detail, Contains("evoaug_plugin_descriptor"));
   }
   SECTION("wrong ABI") {
     const PluginCheckReport report = check(evoaug::testing::fixture_plugin("wrong_abi"));
     CHECK_FALSE(report.passed());
-    CHECK_THAT(report.outcomes.at(0).detail, Catch::Contains("ABI"));
+    CHECK_THAT(report.outcomes.at(0).detail, Contains("ABI"));
   }
   SECTION("no such file") {
     const PluginCheckReport report = check("/nonexistent/evoaug_aug_nothing.so");
     CHECK_FALSE(report.passed());
-    CHECK_THAT(report.outcomes.at(0).detail, Catch::Contains("no such file"));
+    CHECK_THAT(report.outcomes.at(0).detail, Contains("no such file"));
   }
 }
 

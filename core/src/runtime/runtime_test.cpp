@@ -1,7 +1,7 @@
 // The embedding API end to end on tiny data: the outputs and their schema, fine-tuning
 // from the best pretraining weights, interruption and resumption equal to an
 // uninterrupted run, SIGINT, positioned errors, and two runtimes side by side.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include <csignal>
@@ -16,7 +16,7 @@
 using evoaug::testing::without_timings;
 
 namespace fs = std::filesystem;
-using Catch::Contains;
+using evoaug::testing::Contains;
 
 namespace {
 

@@ -1,6 +1,6 @@
 // Checkpoints: a round trip keeps weights and state; writes are atomic; a checkpoint of
 // another model or a foreign file is refused with a message naming it.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include <fstream>
@@ -8,6 +8,8 @@
 #include "evoaug/error.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
+
+using evoaug::testing::Contains;
 
 namespace {
 
@@ -76,19 +78,19 @@ TEST_CASE("Weights of another shape or model are refused by name", "[checkpoint]
   Tiny five(5);
   const auto weights = evoaug::read_checkpoint(dir / "a.pt").weights;
   CHECK_THROWS_WITH(evoaug::load_weights(five, weights, dir / "a.pt"),
-                    Catch::Contains("linear.weight") && Catch::Contains("shape"));
+                    Contains("linear.weight") && Contains("shape"));
   auto fewer = weights;
   fewer.erase("norm.bias");
-  CHECK_THROWS_WITH(evoaug::load_weights(four, fewer, dir / "a.pt"), Catch::Contains("norm.bias"));
+  CHECK_THROWS_WITH(evoaug::load_weights(four, fewer, dir / "a.pt"), Contains("norm.bias"));
 }
 
 TEST_CASE("A file that is not a checkpoint is an error naming it", "[checkpoint]") {
   evoaug::testing::TempDir dir;
   evoaug::testing::write_file(dir / "notes.pt", "not a checkpoint");
-  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "notes.pt"), Catch::Contains("notes.pt"));
-  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "missing.pt"), Catch::Contains("missing.pt"));
+  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "notes.pt"), Contains("notes.pt"));
+  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "missing.pt"), Contains("missing.pt"));
   // A PyTorch file of something else.
   const auto bytes = torch::pickle_save(torch::ones({2}));
   std::ofstream(dir / "tensor.pt", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "tensor.pt"), Catch::Contains("not an evoaug checkpoint"));
+  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "tensor.pt"), Contains("not an evoaug checkpoint"));
 }

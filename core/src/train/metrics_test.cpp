@@ -1,6 +1,6 @@
 // Metrics against values worked out by hand (and cross-checked with scikit-learn/scipy
 // definitions): ties, undefined cases, per-task means.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // The paper's schedule on scripted validation-loss sequences.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <cmath>
 #include <vector>

@@ -2,7 +2,7 @@
 // early stopping and the learning-rate decay act on real validation losses, an
 // interrupted stage resumes to exactly the uninterrupted result, and a NaN loss stops
 // training with the best checkpoint kept.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include <cmath>
@@ -12,6 +12,8 @@
 #include "test_support.h"
 #include "augment/augment_config.h"
 #include "train/trainer.h"
+
+using evoaug::testing::Contains;
 
 namespace {
 
@@ -189,8 +191,8 @@ TEST_CASE("A NaN loss stops training with a clear error and keeps the best check
     FAIL("no error");
   } catch (const evoaug::Error& e) {
     const std::string message = e.what();
-    CHECK_THAT(message, Catch::Contains("loss became nan") && Catch::Contains("epoch 3, batch 3") &&
-                            Catch::Contains("best checkpoint so far") && Catch::Contains("learning_rate"));
+    CHECK_THAT(message, Contains("loss became nan") && Contains("epoch 3, batch 3") &&
+                            Contains("best checkpoint so far") && Contains("learning_rate"));
   }
   const auto best = evoaug::read_checkpoint(f.dir / "best.pt");
   CHECK(best.state.epoch >= 1);

@@ -1,6 +1,6 @@
 // The shared training step: batch preparation is a pure function of (epoch seed, batch
 // index), so it can run ahead on another thread; mixed precision and loss scaling.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <torch/torch.h>
 
 #include "augment/augment_config.h"
@@ -9,6 +9,8 @@
 #include "train/loss_scaler.h"
 #include "train/training_step.h"
 #include "util/torch_compat.h"
+
+using evoaug::testing::Contains;
 
 namespace {
 
@@ -77,7 +79,7 @@ TEST_CASE("bf16 training steps on the CPU, and fp16 without CUDA is refused nami
     evoaug::TrainingStep fp16(model, settings, evoaug::LossKind::mse, evoaug::Precision::fp16, c10::kCPU);
     FAIL("fp16 on the CPU must be refused");
   } catch (const evoaug::Error& e) {
-    CHECK_THAT(e.what(), Catch::Contains("[runtime] precision") && Catch::Contains("bf16"));
+    CHECK_THAT(e.what(), Contains("[runtime] precision") && Contains("bf16"));
   }
 }
 

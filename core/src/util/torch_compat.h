@@ -1,4 +1,6 @@
-// Where LibTorch 1.13 (Debian bookworm) and 2.x differ, in one place.
+// The LibTorch calls that differ between the versions evoaug builds with: 1.13 (Debian
+// bookworm) and 2.x (2.6 on Debian trixie; scripts/test-libtorch2.sh). Code elsewhere
+// calls these, never the differing API itself, so a new difference is handled here once.
 #pragma once
 
 #include <torch/version.h>
@@ -14,7 +16,9 @@
 #define EVOAUG_CPU_ALLOCATOR_COPY_DATA
 #endif
 
+#include <ATen/Context.h>
 #include <ATen/autocast_mode.h>
+#include <c10/core/Device.h>
 #include <c10/core/DeviceType.h>
 #include <c10/core/ScalarType.h>
 
@@ -46,6 +50,15 @@ inline bool autocast_enabled(c10::DeviceType device) {
 #else
   return device == c10::DeviceType::CPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
 #endif
+}
+
+/// The default random number generator of CUDA device `index`.
+/// LibTorch 1.13 has it as CUDAHooksInterface::getDefaultCUDAGenerator; 2.x renamed that
+/// getDefaultGenerator (declared by the new AcceleratorHooksInterface). Context's
+/// defaultGenerator(Device), in both, calls whichever the version has, and initializes
+/// CUDA lazily first. Throws where LibTorch was built without CUDA.
+inline const at::Generator& default_cuda_generator(c10::DeviceIndex index) {
+  return at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA, index));
 }
 
 }  // namespace evoaug::compat
