@@ -145,9 +145,16 @@ EpochRow compare_epoch(Runtime& runtime, PythonWorker& python, const PaperSetup&
           << R"(,"threads":)" << threads << R"(,"seed":0,"augment":)"
           << python_augment(setup.model == "chip_cnn" ? "soft" : "hard") << "}";
   std::vector<double> cpp_s, plain_s, python_s, python_augment_s;
+  // One untimed epoch each first (allocator, caches), then the two C++ variants in
+  // alternating order, so that neither always runs on what the other warmed up.
+  cpp_epoch(runtime, setup, threads, train, valid, true, folder);
+  python.request(request.str());
   for (std::int64_t r = 0; r < repeats; ++r) {
-    cpp_s.push_back(cpp_epoch(runtime, setup, threads, train, valid, true, folder));
-    plain_s.push_back(cpp_epoch(runtime, setup, threads, train, valid, false, folder));
+    const bool augmented_first = r % 2 == 0;
+    const double first = cpp_epoch(runtime, setup, threads, train, valid, augmented_first, folder);
+    const double second = cpp_epoch(runtime, setup, threads, train, valid, !augmented_first, folder);
+    cpp_s.push_back(augmented_first ? first : second);
+    plain_s.push_back(augmented_first ? second : first);
     const std::string reply = python.request(request.str());
     python_s.push_back(json_number(reply, "seconds"));
     python_augment_s.push_back(json_number(reply, "augment_seconds"));
