@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cstring>
@@ -16,10 +17,25 @@ namespace kernels = sdk::kernels;
 
 namespace {
 
+/// An op's row kernel (see kernels::RowKernel) for one input length.
+struct RowStep {
+  std::int64_t length = 0;
+  std::int64_t output_length = 0;
+  const kernels::RowKernel* kernel = nullptr;
+};
+
 /// An op and the instances built for each input length it can meet.
 struct PreparedOp {
   AugmentOp op;
   std::map<std::int64_t, std::shared_ptr<sdk::Augmentation>> by_length;
+  /// The instances' row kernels, when every instance has one.
+  std::vector<RowStep> row_steps;
+
+  const RowStep& row_step(std::int64_t length) const {
+    for (const RowStep& step : row_steps)
+      if (step.length == length) return step;
+    throw Error("augment: op '" + op.name + "' has no row kernel for length " + std::to_string(length));
+  }
 
   const sdk::Augmentation& at_length(std::int64_t length) const {
     auto it = by_length.find(length);
@@ -88,6 +104,9 @@ void pad_rows(at::Tensor& work, const std::vector<std::int64_t>& rows, std::int6
 
 struct AugmentPipeline::Impl {
   std::vector<PreparedOp> prepared;
+  /// Every op instance has a row kernel: on the CPU fast path each row goes through all
+  /// of its ops at once (augment_rows), without gathering rows per op.
+  bool row_kernels = false;
   std::vector<AugmentOp> ops;
   AugmentSettings settings;
   sdk::SequenceShape input;
@@ -119,6 +138,53 @@ struct AugmentPipeline::Impl {
     }
     return work;
   }
+
+  /// augment() on the CPU fast path when every op has a row kernel: each row is read
+  /// once from `batch`, goes through its ops (in priority order) in two scratch rows,
+  /// and its last op writes it into the output, where its 3' padding follows. One seed
+  /// per op (and one for the padding) from `generator`; row r of op j draws from
+  /// Rng(seed_j, r), so rows are independent and the thread count does not matter.
+  at::Tensor augment_rows(const at::Tensor& batch, const std::vector<std::uint64_t>& chosen,
+                          at::Generator& generator) const {
+    const at::Tensor in = batch.contiguous();
+    const std::int64_t n = in.size(0), alphabet = input.alphabet, length = input.length, width = output_length;
+    std::vector<std::uint64_t> seeds(prepared.size());
+    for (auto& seed : seeds) seed = kernels::draw_seed(generator);
+    const std::uint64_t pad_seed = width > length ? kernels::draw_seed(generator) : 0;
+    at::Tensor out = at::empty({n, alphabet, width}, in.options());
+    const float* src = in.data_ptr<float>();
+    float* dst = out.data_ptr<float>();
+    const std::int64_t row_cost = alphabet * width * (settings.max_augs_per_seq + 1);
+    const std::int64_t grain = std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(1, row_cost));
+    at::parallel_for(0, n, grain, [&](std::int64_t begin, std::int64_t end) {
+      std::vector<float> scratch(static_cast<std::size_t>(2 * alphabet * width));
+      for (std::int64_t r = begin; r < end; ++r) {
+        const float* row_in = src + r * alphabet * length;
+        std::int64_t in_stride = length, current = length;
+        float* row_out = dst + r * alphabet * width;
+        std::uint64_t ops = chosen[static_cast<std::size_t>(r)];
+        int left = __builtin_popcountll(ops), buffer = 0;
+        for (; ops != 0; ops &= ops - 1) {
+          const int j = __builtin_ctzll(ops);
+          const RowStep& step = prepared[static_cast<std::size_t>(j)].row_step(current);
+          float* row_next = --left == 0 ? row_out : scratch.data() + buffer * alphabet * width;
+          const std::int64_t next_stride = left == 0 ? width : step.output_length;
+          kernels::Rng rng(seeds[static_cast<std::size_t>(j)], static_cast<std::uint64_t>(r));
+          step.kernel->apply_row(row_in, in_stride, row_next, next_stride, current, rng);
+          row_in = row_next;
+          in_stride = next_stride;
+          current = step.output_length;
+          buffer ^= 1;
+        }
+        if (row_in != row_out) kernels::copy_row(row_in, in_stride, row_out, width, alphabet, current);
+        if (current < width) {
+          kernels::Rng rng(pad_seed, static_cast<std::uint64_t>(r));
+          kernels::write_random_dna(row_out, width, alphabet, current, width - current, rng);
+        }
+      }
+    });
+    return out;
+  }
 };
 
 AugmentPipeline::AugmentPipeline(sdk::SequenceShape input) : AugmentPipeline({}, AugmentSettings{}, input) {}
@@ -147,12 +213,17 @@ AugmentPipeline::AugmentPipeline(std::vector<AugmentOp> ops, AugmentSettings set
       const std::int64_t out = instance->output_length(length);
       if (out <= 0)
         throw Error("augment: op '" + op.name + "' gives an empty output for length " + std::to_string(length));
+      if (const auto* kernel = dynamic_cast<const kernels::RowKernel*>(instance.get()))
+        prepared.row_steps.push_back({length, out, kernel});
       prepared.by_length.emplace(length, std::move(instance));
       if (std::find(next.begin(), next.end(), out) == next.end()) next.push_back(out);
     }
     reachable = std::move(next);
     impl->prepared.push_back(std::move(prepared));
   }
+  impl->row_kernels = std::all_of(impl->prepared.begin(), impl->prepared.end(), [](const PreparedOp& op) {
+    return op.row_steps.size() == op.by_length.size();
+  });
   impl->output_length = *std::max_element(reachable.begin(), reachable.end());
   impl->ops = std::move(ops);
   impl->settings = settings;
@@ -184,6 +255,9 @@ at::Tensor AugmentPipeline::augment(const at::Tensor& batch, at::Generator& gene
     }
   }
 
+  if (impl.row_kernels && kernels::use_fast_path(batch)) return impl.augment_rows(batch, chosen, generator);
+
+  // Otherwise, op by op: the rows that drew it, gathered, through its apply().
   at::Tensor work = impl.working_copy(batch);
   std::vector<std::int64_t> length(static_cast<std::size_t>(n), impl.input.length);
   for (int j = 0; j < op_count; ++j) {

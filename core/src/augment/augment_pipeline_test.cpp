@@ -5,13 +5,16 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "evoaug/augment_pipeline.h"
 #include "evoaug/error.h"
+#include "evoaug/sdk/kernels.h"
 #include "test_support.h"
 
 using namespace evoaug;
@@ -42,12 +45,49 @@ class Marker final : public sdk::Augmentation {
   std::int64_t growth_, built_for_;
 };
 
-AugmentOp marker(int id, int priority, std::int64_t length, std::int64_t growth = 0) {
+/// The same op with a row kernel: the pipeline then runs every row through all of its
+/// ops at once (the CPU fast path) instead of calling apply() per op.
+class RowMarker final : public sdk::Augmentation, public sdk::kernels::RowKernel {
+ public:
+  RowMarker(int id, std::int64_t growth, std::int64_t built_for) : marker_(id, growth, built_for), id_(id), growth_(growth), built_for_(built_for) {}
+  at::Tensor apply(const at::Tensor& batch, at::Generator& generator) const override {
+    if (!sdk::kernels::use_fast_path(batch)) return marker_.apply(batch, generator);
+    return sdk::kernels::apply_rows(*this, batch, batch.size(2) + growth_, sdk::kernels::draw_seed(generator));
+  }
+  std::int64_t output_length(std::int64_t length) const override { return length + growth_; }
+  void apply_row(const float* in, std::int64_t in_stride, float* out, std::int64_t out_stride, std::int64_t length,
+                 sdk::kernels::Rng&) const override {
+    if (length != built_for_)
+      throw Error("row marker " + std::to_string(id_) + " built for " + std::to_string(built_for_) + " got " +
+                  std::to_string(length));
+    for (std::int64_t c = 0; c < 4; ++c) {
+      std::copy(in + c * in_stride, in + c * in_stride + length, out + c * out_stride);
+      std::fill(out + c * out_stride + length, out + c * out_stride + length + growth_, 0.5f);
+    }
+    out[0] = in[0] * 10 + static_cast<float>(id_);
+  }
+
+ private:
+  Marker marker_;
+  int id_;
+  std::int64_t growth_, built_for_;
+};
+
+/// Which kind of marker a test builds: plain (the pipeline calls apply() on the rows
+/// that drew the op) or with a row kernel (the fused per-row path).
+enum class MarkerKind { plain, row };
+
+AugmentOp marker(int id, int priority, std::int64_t length, std::int64_t growth = 0,
+                 MarkerKind kind = MarkerKind::plain) {
   AugmentOp op;
   op.name = "marker" + std::to_string(id);
   op.priority = priority;
-  op.augmentation = std::make_shared<Marker>(id, growth, length);
-  op.make_for_length = [id, growth](std::int64_t l) { return std::make_shared<Marker>(id, growth, l); };
+  const auto make = [id, growth, kind](std::int64_t l) -> std::shared_ptr<sdk::Augmentation> {
+    if (kind == MarkerKind::row) return std::make_shared<RowMarker>(id, growth, l);
+    return std::make_shared<Marker>(id, growth, l);
+  };
+  op.augmentation = make(length);
+  op.make_for_length = make;
   return op;
 }
 
@@ -109,9 +149,11 @@ TEST_CASE("a pipeline with no ops is the identity") {
 
 TEST_CASE("hard mode applies exactly max_augs_per_seq distinct ops, in priority order") {
   const std::int64_t length = 12;
+  const MarkerKind kind = GENERATE(MarkerKind::plain, MarkerKind::row);
+  INFO((kind == MarkerKind::row ? "row kernels (fused path)" : "apply() per op"));
   // Configured out of order: the pipeline sorts by priority (3 < 1 < 4 < 2 by id).
-  std::vector<AugmentOp> ops{marker(1, 20, length), marker(2, 40, length), marker(3, 10, length),
-                             marker(4, 30, length)};
+  std::vector<AugmentOp> ops{marker(1, 20, length, 0, kind), marker(2, 40, length, 0, kind),
+                             marker(3, 10, length, 0, kind), marker(4, 30, length, 0, kind)};
   const AugmentPipeline pipeline(ops, {2, AugmentMode::hard, false}, {4, length});
   REQUIRE(pipeline.ops().front().name == "marker3");
   at::Generator g = generator(3);
@@ -132,7 +174,10 @@ TEST_CASE("hard mode applies exactly max_augs_per_seq distinct ops, in priority 
 
 TEST_CASE("soft mode applies 1..max_augs_per_seq ops, each count about equally often") {
   const std::int64_t length = 8;
-  std::vector<AugmentOp> ops{marker(1, 1, length), marker(2, 2, length), marker(3, 3, length), marker(4, 4, length)};
+  const MarkerKind kind = GENERATE(MarkerKind::plain, MarkerKind::row);
+  INFO((kind == MarkerKind::row ? "row kernels (fused path)" : "apply() per op"));
+  std::vector<AugmentOp> ops{marker(1, 1, length, 0, kind), marker(2, 2, length, 0, kind),
+                             marker(3, 3, length, 0, kind), marker(4, 4, length, 0, kind)};
   const AugmentPipeline pipeline(ops, {3, AugmentMode::soft, false}, {4, length});
   at::Generator g = generator(4);
   std::map<std::size_t, int> counts;
@@ -153,8 +198,14 @@ TEST_CASE("max_augs_per_seq outside 1..number of ops is refused") {
 
 TEST_CASE("ops after a length-changing op are built for the length they meet, and short rows are padded at 3'") {
   const std::int64_t length = 10;
+  // Plain, row kernels, and a mix (a pipeline with an op without a row kernel calls
+  // apply() for every op).
+  const int mix = GENERATE(0, 1, 2);
+  const MarkerKind first = mix == 0 ? MarkerKind::plain : MarkerKind::row;
+  const MarkerKind second = mix == 1 ? MarkerKind::row : MarkerKind::plain;
+  INFO("mix " << mix);
   // marker 1 grows by 3 and runs first; marker 2 runs after it, at 10 or 13.
-  std::vector<AugmentOp> ops{marker(1, 1, length, 3), marker(2, 2, length)};
+  std::vector<AugmentOp> ops{marker(1, 1, length, 3, first), marker(2, 2, length, 0, second)};
   const AugmentPipeline pipeline(ops, {1, AugmentMode::hard, false}, {4, length});
   CHECK(pipeline.output_length() == 13);
   const at::Tensor x = random_dna(400, length, 5);
@@ -183,6 +234,76 @@ TEST_CASE("ops after a length-changing op are built for the length they meet, an
   // Both ops on every row: marker 2 meets length 13 (its own instance, or it throws).
   const AugmentPipeline both(ops, {2, AugmentMode::hard, false}, {4, length});
   for (const auto& h : histories(both.augment(input, g))) CHECK(h == "12");
+}
+
+TEST_CASE("the fused path: several ops in a row, lengths, padding after every op") {
+  const std::int64_t length = 9;
+  // 1 (grows by 2) < 2 < 3 (grows by 4) < 4 by priority: rows meet 9, 11, 13 or 15.
+  std::vector<AugmentOp> ops{marker(1, 1, length, 2, MarkerKind::row), marker(2, 2, length, 0, MarkerKind::row),
+                             marker(3, 3, length, 4, MarkerKind::row), marker(4, 4, length, 0, MarkerKind::row)};
+  const AugmentPipeline pipeline(ops, {3, AugmentMode::soft, false}, {4, length});
+  REQUIRE(pipeline.output_length() == 15);
+  at::Tensor input = random_dna(600, length, 21);
+  input.select(2, 0).zero_();
+  at::Generator g = generator(22);
+  const at::Tensor out = pipeline.augment(input, g);
+  REQUIRE(out.sizes() == at::IntArrayRef{600, 4, 15});
+  const auto rows = histories(out);
+  std::set<std::string> seen;
+  for (std::int64_t r = 0; r < 600; ++r) {
+    const std::string& h = rows[static_cast<std::size_t>(r)];
+    INFO("row " << r << " history " << h);
+    REQUIRE(!h.empty());
+    REQUIRE(std::is_sorted(h.begin(), h.end()));
+    seen.insert(h);
+    // The input, then the growth of the ops it went through (0.5), then 3' random DNA.
+    CHECK(at::equal(out[r].narrow(1, 1, length - 1), input[r].narrow(1, 1, length - 1)));
+    const std::int64_t grown = (h.find('1') != std::string::npos ? 2 : 0) + (h.find('3') != std::string::npos ? 4 : 0);
+    if (grown > 0) CHECK(out[r].narrow(1, length, grown).eq(0.5).all().item<bool>());
+    if (length + grown < 15) CHECK(is_one_hot(out[r].narrow(1, length + grown, 15 - length - grown).unsqueeze(0)));
+  }
+  CHECK(seen.size() == 14);  // every non-empty subset of up to 3 of the 4 ops
+}
+
+TEST_CASE("the seven built-in ops have row kernels, found across the plugin boundary") {
+  auto registry = testing::builtin_registry();
+  for (const char* name :
+       {"inversion", "deletion", "translocation", "insertion", "reverse_complement", "mutation", "noise"}) {
+    INFO(name);
+    const auto op = build(*registry, name, {}, 100);
+    CHECK(dynamic_cast<const sdk::kernels::RowKernel*>(op.get()) != nullptr);
+  }
+}
+
+TEST_CASE("the pipeline's output does not depend on the number of threads") {
+  auto registry = testing::builtin_registry();
+  const std::int64_t length = 120;
+  std::vector<AugmentOp> ops;
+  for (const std::string name :
+       {"inversion", "deletion", "translocation", "insertion", "reverse_complement", "mutation", "noise"}) {
+    std::map<std::string, sdk::ParamValue> values;
+    if (name == "reverse_complement") values["rc_prob"] = 0.5;
+    ops.push_back(plugin_op(*registry, name, values, length));
+  }
+  const AugmentPipeline pipeline(ops, {3, AugmentMode::soft, true}, {4, length});
+  const at::Tensor x = random_dna(512, length, 23);
+  const int threads = at::get_num_threads();
+  std::vector<at::Tensor> outs;
+  for (int count : {1, 2, 4}) {
+    at::set_num_threads(count);
+    at::Generator g = make_generator(c10::kCPU, 24);
+    outs.push_back(pipeline.augment(x, g));
+    for (const auto& op : ops) {  // and every op on its own
+      at::Generator h = make_generator(c10::kCPU, 25);
+      outs.push_back(op.augmentation->apply(x, h));
+    }
+  }
+  at::set_num_threads(threads);
+  const std::size_t per_run = outs.size() / 3;
+  for (std::size_t i = 0; i < per_run; ++i) {
+    CHECK(at::equal(outs[i], outs[per_run + i]));
+    CHECK(at::equal(outs[i], outs[2 * per_run + i]));
+  }
 }
 
 TEST_CASE("the same seed gives the same augmentation, another seed another one") {
