@@ -4,6 +4,7 @@
 // plugin author runs this in their own CI. Prints one pass/fail table per library and
 // exits non-zero when any check of any library failed.
 #include <c10/core/Device.h>
+#include <torch/cuda.h>
 
 #include <iostream>
 
@@ -19,12 +20,26 @@ constexpr const char* kUsage =
     "usage: evoaug plugin check PATH.so... [--length L] [--seed S] [--device cpu|cuda|cuda:N]\n"
     "  runs the conformance checks on each plugin library (see docs/writing-a-plugin.md)";
 
+// A CUDA device that is not there is the machine's fault, not the plugin's: say so and
+// run nothing, rather than fail the plugin's checks one by one.
 c10::Device parse_device(const std::string& text) {
+  c10::Device device(c10::kCPU);
   try {
-    return c10::Device(text);
+    device = c10::Device(text);
   } catch (const std::exception&) {
     throw Error("evoaug plugin check: --device: '" + text + "' is not a device (cpu, cuda, cuda:N)");
   }
+  if (device.is_cuda()) {
+    const auto count = static_cast<int>(torch::cuda::device_count());
+    if (count == 0)
+      throw Error("evoaug plugin check: --device " + text +
+                  ": no CUDA device (this LibTorch build or this machine has none); nothing was checked. "
+                  "Leave out --device to check on the CPU");
+    if (device.has_index() && device.index() >= count)
+      throw Error("evoaug plugin check: --device " + text + ": this machine has " + std::to_string(count) +
+                  " CUDA device(s)");
+  }
+  return device;
 }
 
 }  // namespace

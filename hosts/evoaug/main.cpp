@@ -38,9 +38,9 @@ const Command kCommands[] = {
 void print_usage() {
   std::cout << "evoaug " << EVOAUG_VERSION
             << ": train genomic deep neural networks with evolution-inspired augmentations\n\n"
-               "usage: evoaug [--log-level LEVEL] [--plugin-path DIR]... COMMAND [ARGS]\n\ncommands:\n";
+               "usage: evoaug COMMAND [ARGS] [--log-level LEVEL] [--plugin-path DIR]...\n\ncommands:\n";
   for (const auto& c : kCommands) std::printf("  %-10s %s\n", c.name, c.summary);
-  std::cout << "\nglobal options:\n"
+  std::cout << "\nglobal options (anywhere on the line):\n"
                "  --log-level LEVEL   trace, debug, info (default), warn, error, off\n"
                "  --plugin-path DIR   also load plugins from DIR (also: EVOAUG_PLUGIN_PATH)\n"
                "  --version, --help\n";
@@ -54,36 +54,41 @@ spdlog::level::level_enum parse_level(const std::string& text) {
   return level;
 }
 
+// Global options are taken wherever they stand (`evoaug run P.toml --log-level warn`, as
+// users type them); what is left is the command and its own arguments.
 int dispatch(int argc, char** argv) {
   HostContext host;
-  std::size_t i = 1;
-  for (; i < static_cast<std::size_t>(argc); ++i) {
-    const std::string arg = argv[i];
+  std::vector<std::string> args;
+  for (int k = 1; k < argc; ++k) {
+    const std::string arg = argv[k];
     auto value = [&](const std::string& option) -> std::string {
       if (auto eq = arg.find('='); eq != std::string::npos) return arg.substr(eq + 1);
-      if (i + 1 >= static_cast<std::size_t>(argc)) throw Error(option + " needs a value");
-      return argv[++i];
+      if (k + 1 >= argc) throw Error(option + " needs a value");
+      return argv[++k];
+    };
+    auto is_option = [&](const std::string& option) {
+      return arg == option || arg.rfind(option + "=", 0) == 0;
     };
     if (arg == "--version") {
       std::cout << "evoaug " << EVOAUG_VERSION << "\n";
       return 0;
-    } else if (arg == "--help" || arg == "-h" || arg == "help") {
+    } else if (arg == "--help" || arg == "-h" || (args.empty() && arg == "help")) {
       print_usage();
       return 0;
-    } else if (arg.rfind("--log-level", 0) == 0) {
+    } else if (is_option("--log-level")) {
       spdlog::set_level(parse_level(value("--log-level")));
-    } else if (arg.rfind("--plugin-path", 0) == 0) {
+    } else if (is_option("--plugin-path")) {
       host.extra_plugin_folders.emplace_back(value("--plugin-path"));
     } else {
-      break;
+      args.push_back(arg);
     }
   }
-  if (i >= static_cast<std::size_t>(argc)) {
+  if (args.empty()) {
     print_usage();
     return 2;
   }
-  const std::string name = argv[i];
-  const Argv rest(argv + i + 1, argv + argc);
+  const std::string name = args.front();
+  const Argv rest(args.begin() + 1, args.end());
   for (const auto& c : kCommands)
     if (name == c.name) return c.run(host, rest);
   std::vector<std::string> names;

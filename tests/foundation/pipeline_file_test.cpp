@@ -92,6 +92,32 @@ TEST_CASE("a bad override names the argument", "[pipeline_file]") {
                       Contains("--set augment.ops.0.factor=99") && Contains("out of range"));
 }
 
+TEST_CASE("an override appends to an array of tables with '+'", "[pipeline_file]") {
+  const auto file = pipeline_from_text(kPipeline, "p.toml",
+                                       {parse_override("augment.ops.+={type = 'fixture_scale', factor = 3}"),
+                                        parse_override("augment.ops.+.type=fixture_scale"),
+                                        parse_override("augment.ops.2.factor=5")});
+  const auto& ops = *file.root["augment"]["ops"].as_array();
+  REQUIRE(ops.size() == 3);
+  CHECK(file.root["augment"]["ops"][1]["factor"].value<std::int64_t>() == 3);
+  CHECK(file.root["augment"]["ops"][2]["type"].value<std::string>() == "fixture_scale");
+  CHECK(file.root["augment"]["ops"][2]["factor"].value<std::int64_t>() == 5);
+  // An array that is not in the file yet is created by its first '+'.
+  const auto fresh = pipeline_from_text("[augment]\n", "p.toml", {parse_override("augment.ops.+.type=fixture_scale")});
+  CHECK(fresh.root["augment"]["ops"].as_array()->size() == 1);
+}
+
+TEST_CASE("a --set that names what is not there says which argument", "[pipeline_file]") {
+  // A table the override creates carries the override as its position.
+  REQUIRE_THROWS_WITH(pipeline_from_text(kPipeline, "p.toml", {parse_override("bogus.x=1")}),
+                      Contains("--set bogus.x=1") && Contains("unknown table"));
+  // An index too large for any integer type is past the end, not a raw `stoul`.
+  REQUIRE_THROWS_WITH(pipeline_from_text(kPipeline, "p.toml", {parse_override("augment.ops.99999999999999999999.factor=5")}),
+                      Contains("--set augment.ops.99999999999999999999.factor=5") && Contains("past the end"));
+  REQUIRE_THROWS_WITH(pipeline_from_text(kPipeline, "p.toml", {parse_override("augment..factor=5")}),
+                      Contains("empty key segment"));
+}
+
 TEST_CASE("[plugins] paths load named plugins, and one that fails is fatal and positioned", "[pipeline_file]") {
   evoaug::PluginRegistry registry;
   const auto good = pipeline_from_text("[plugins]\npaths = ['" + fixture_plugin("good").string() + "']\n", "p.toml");

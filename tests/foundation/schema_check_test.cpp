@@ -71,3 +71,20 @@ TEST_CASE("a TOML syntax error names file, line and column", "[schema]") {
   REQUIRE_THROWS_WITH(evoaug::parse_toml_text("[op]\nkey = = 3\n", "bad.toml"),
                       Contains("bad.toml:2:") && Contains("TOML syntax error"));
 }
+
+TEST_CASE("a --set value for a string key is the text as typed, even when TOML reads a number", "[schema]") {
+  const Schema schema = Schema().string("output_dir", "runs", "where outputs go").integer("seed", 0, "seed");
+  const auto params_with = [&](const std::string& argument) {
+    const toml::table root = evoaug::parse_toml_text("[op]\n", "p.toml", {evoaug::parse_override(argument)});
+    return evoaug::params_from_table(*root["op"].as_table(), schema, "[op]");
+  };
+  CHECK(params_with("op.output_dir=nan").string("output_dir") == "nan");
+  CHECK(params_with("op.output_dir=2024").string("output_dir") == "2024");
+  CHECK(params_with("op.output_dir=true").string("output_dir") == "true");
+  // Only string keys: an integer key still refuses a string, naming the argument.
+  REQUIRE_THROWS_WITH(params_with("op.seed=abc"), Contains("--set op.seed=abc") && Contains("must be integer"));
+  // In the file, a number for a string key stays an error.
+  const toml::table root = evoaug::parse_toml_text("[op]\noutput_dir = 2024\n", "p.toml");
+  REQUIRE_THROWS_WITH(evoaug::params_from_table(*root["op"].as_table(), schema, "[op]"),
+                      Contains("p.toml:2:14") && Contains("must be string"));
+}

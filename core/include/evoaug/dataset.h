@@ -36,6 +36,7 @@ struct DataHeader {
   std::int64_t tasks = 0;
   std::vector<std::string> task_names;
   std::string source;
+  bool has_source = true;  ///< false when [data] gives only length and tasks: nothing to load
 };
 
 }  // namespace evoaug

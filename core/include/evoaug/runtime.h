@@ -126,6 +126,10 @@ class Pipeline {
 
   /// What `evoaug check` prints: data shape, augmentations, model layers, parameters.
   std::string summary() const;
+  /// Loads the data as a run does (whole files: every sequence, label and length checked)
+  /// and lets it go; throws what a run would throw before training. One line with the
+  /// split sizes. `evoaug check` calls it unless told --header-only.
+  std::string check_data() const;
   /// The configuration with every default filled in, as TOML.
   std::string resolved_toml() const;
   std::filesystem::path output_dir() const;

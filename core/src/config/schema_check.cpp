@@ -60,6 +60,8 @@ sdk::ParamValue read_value(const toml::node& node, const sdk::ParamSpec& spec, c
       fail(node, context, wrong_type);
     case sdk::ParamType::string:
       if (auto v = node.value_exact<std::string>()) return *v;
+      // `--set runtime.output_dir=nan` or `=2024`: TOML reads a number, the key wants text.
+      if (auto typed = override_text(node); typed && !node.is_table() && !node.is_array()) return *typed;
       fail(node, context, wrong_type);
   }
   fail(node, context, wrong_type);

@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,8 +12,11 @@ namespace evoaug {
 
 /// One `--set table.key=value` from the command line. The value is read as a TOML
 /// value when it parses as one (42, 0.5, true, "x", [1, 2]) and as a string otherwise,
-/// so `--set data.path=train.h5` needs no quotes. A numeric segment indexes an array
-/// of tables: `--set augment.ops.0.delete_max=20`.
+/// so `--set data.path=train.h5` needs no quotes; a key that takes a string takes the
+/// text as written (`--set runtime.output_dir=nan` is a folder, not a number). A numeric
+/// segment indexes an array of tables (`--set augment.ops.0.delete_max=20`) and `+`
+/// appends to it: `--set 'augment.ops.+={type = "deletion"}'`, or key by key with
+/// `augment.ops.+.type=deletion` (each `+` appends a new element).
 struct Override {
   std::string dotted_key;
   std::string value_text;
@@ -29,6 +33,10 @@ toml::table parse_toml_text(const std::string& text, const std::string& source_n
                             const std::vector<Override>& overrides = {});
 /// Applies overrides to a parsed table.
 void apply_overrides(toml::table& root, const std::vector<Override>& overrides);
+
+/// The value as typed on the command line when `node` came from a `--set`; nullopt
+/// for a node of the file.
+std::optional<std::string> override_text(const toml::node& node);
 
 /// "file:line:column" of a node (or "--set key=value" for an override).
 std::string position_of(const toml::node& node);

@@ -205,6 +205,7 @@ DataHeader read_data_header(const PipelineFile& file) {
                     "length and tasks (e.g. --set data.length=249 --set data.tasks=2)");
       header.task_names = default_task_names(header.tasks);
       header.source = "[data] length and tasks";
+      header.has_source = false;
       break;
     }
     case Format::hdf5: {

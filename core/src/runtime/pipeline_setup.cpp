@@ -20,7 +20,14 @@ constexpr std::uint64_t kInitSalt = 0x1417;
 // configuration states every value the run used.
 void fill_defaults(toml::table& table, const sdk::Params& params) {
   for (const auto& [name, value] : params.values()) {
-    if (table.contains(name)) continue;
+    // A string key given a bare `--set key=2024` holds the number TOML read; the value
+    // is the text, and so must be the resolved file (a checkpoint re-reads it).
+    const toml::node* given = table.get(name);
+    if (given && std::holds_alternative<std::string>(value) && !given->is_string()) {
+      table.insert_or_assign(name, std::get<std::string>(value));
+      continue;
+    }
+    if (given) continue;
     std::visit([&, &key = name](const auto& v) { table.insert(key, v); }, value);
   }
 }

@@ -43,20 +43,29 @@ struct Session {
   fs::path output_dir;
 };
 
+// The data as every command (and `check`) loads it, with the checks loading makes.
+Dataset load_checked_data(const PipelineSetup& setup) {
+  Dataset d = load_dataset(setup.file, setup.runtime.seed);
+  if (d.alphabet() != setup.data.alphabet || d.length() != setup.data.length || d.tasks() != setup.data.tasks)
+    throw Error(d.source + ": the data loaded has shape (A=" + std::to_string(d.alphabet()) + ", L=" +
+                std::to_string(d.length()) + ", T=" + std::to_string(d.tasks()) + ") but its header said (A=" +
+                std::to_string(setup.data.alphabet) + ", L=" + std::to_string(setup.data.length) +
+                ", T=" + std::to_string(setup.data.tasks) + ")");
+  return d;
+}
+
 Session open_session(const PipelineSetup& setup, bool writes_outputs) {
   Session session;
   session.device = resolve_device(setup.runtime.device);
   check_precision(setup.runtime.precision, session.device);
   if (setup.runtime.threads > 0) at::set_num_threads(setup.runtime.threads);
   session.output_dir = setup.output_dir();
-  if (writes_outputs) fs::create_directories(session.output_dir / "checkpoints");
-  session.data = load_dataset(setup.file, setup.runtime.seed);
+  if (writes_outputs) {
+    fs::create_directories(session.output_dir / "checkpoints");
+    spdlog::info("output folder: {}", fs::absolute(session.output_dir).lexically_normal().string());
+  }
+  session.data = load_checked_data(setup);
   const auto& d = session.data;
-  if (d.alphabet() != setup.data.alphabet || d.length() != setup.data.length || d.tasks() != setup.data.tasks)
-    throw Error(d.source + ": the data loaded has shape (A=" + std::to_string(d.alphabet()) + ", L=" +
-                std::to_string(d.length()) + ", T=" + std::to_string(d.tasks()) + ") but its header said (A=" +
-                std::to_string(setup.data.alphabet) + ", L=" + std::to_string(setup.data.length) +
-                ", T=" + std::to_string(setup.data.tasks) + ")");
   spdlog::info("data: {} ({} train, {} valid, {} test sequences of length {}, {} task(s)); device {}", d.source,
                d.train.size(), d.valid.size(), d.test.size(), d.length(), d.tasks(), session.device.str());
   return session;
@@ -323,6 +332,15 @@ Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 std::string Pipeline::resolved_toml() const { return impl_->setup->resolved_toml(); }
 fs::path Pipeline::output_dir() const { return impl_->setup->output_dir(); }
 void Pipeline::request_stop() { impl_->stop = true; }
+
+std::string Pipeline::check_data() const {
+  const PipelineSetup& setup = *impl_->setup;
+  if (!setup.data.has_source) return "data: none to check ([data] gives only length and tasks)\n";
+  const Dataset d = load_checked_data(setup);
+  return "data checked: " + std::to_string(d.train.size()) + " train, " + std::to_string(d.valid.size()) +
+         " valid, " + std::to_string(d.test.size()) + " test sequences of length " + std::to_string(d.length()) +
+         " (loaded as a run loads them)\n";
+}
 
 std::string Pipeline::summary() const {
   const PipelineSetup& s = *impl_->setup;
