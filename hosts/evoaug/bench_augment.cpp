@@ -1,4 +1,4 @@
-// evoaug bench augment [--threads N[,N...]] [--repeats R] [--json]
+// evoaug bench augment [--threads N[,N...]] [--repeats R] [--device D] [--json]
 //
 // Times each augmentation and the whole pipeline with the paper's DeepSTARR settings
 // (deletion 0-30, insertion 0-20, translocation 0-20, mutation 0.05, noise 0.3, two ops
@@ -9,9 +9,11 @@
 // thread counts (`--threads 1,2`) everything is measured once per count: one block of
 // lines per count and a summary line per count (the pipeline's time, its ratio to that
 // count's copy, its speed-up against the first count); in JSON the first count's numbers
-// at the top level, as with one count, and every count's in "sweep".
+// at the top level, as with one count, and every count's in "sweep". With --device cuda
+// the batch and the generator live on the GPU and each timing waits for the device.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -26,6 +28,7 @@
 #include "cli_args.h"
 #include "evoaug/augment_pipeline.h"
 #include "evoaug/error.h"
+#include "runtime/pipeline_setup.h"
 
 namespace evoaug::cli {
 namespace {
@@ -72,9 +75,11 @@ Timing measure(std::int64_t threads, int repeats, const AugmentPipeline& pipelin
   const auto& ops = pipeline.ops();
   std::vector<std::vector<double>> times(ops.size() + 2);
   at::Tensor sink;
+  const bool cuda = batch.is_cuda();
   const auto timed = [&](std::vector<double>* into, const auto& body) {
     const auto start = std::chrono::steady_clock::now();
     body();
+    if (cuda) torch::cuda::synchronize();  // kernels are asynchronous: time their completion
     if (into) into->push_back(elapsed_ms(start));
   };
   const int warm_up = std::max(3, repeats / 20);
@@ -106,7 +111,7 @@ toml::table timing_table(const Timing& timing) {
 }  // namespace
 
 int bench_augment(const HostContext& host, const Argv& argv) {
-  Args args("evoaug bench augment", argv, {"--threads", "--repeats"}, {"--json"});
+  Args args("evoaug bench augment", argv, {"--threads", "--repeats", "--device"}, {"--json"});
   args.expect_at_most(0);
   const std::vector<std::int64_t> threads = thread_counts(args);
   const std::int64_t repeats = args.integer("--repeats", 200);
@@ -116,8 +121,10 @@ int bench_augment(const HostContext& host, const Argv& argv) {
   const AugmentPipeline pipeline = read_augment_pipeline(
       pipeline_from_text(paper::deepstarr_bench_augment(), "<bench augment: DeepSTARR settings>"), *registry, {kAlphabet, kLength});
 
-  at::Generator generator = make_generator(c10::kCPU, 2023);
-  const at::Tensor batch = random_one_hot(kBatch, kLength, generator);
+  const c10::Device device = resolve_device(args.value("--device").value_or("cpu"));
+  at::Generator cpu_generator = make_generator(c10::kCPU, 2023);
+  const at::Tensor batch = random_one_hot(kBatch, kLength, cpu_generator).to(device);
+  at::Generator generator = device.is_cuda() ? make_generator(device, 2023) : cpu_generator;
 
   std::vector<Timing> timings;
   for (std::int64_t count : threads)
@@ -133,6 +140,7 @@ int bench_augment(const HostContext& host, const Argv& argv) {
       sweep.push_back(std::move(entry));
     }
     out.insert("batch", toml::array{kBatch, kAlphabet, kLength});
+    out.insert("device", device.str());
     out.insert("output_length", pipeline.output_length());
     out.insert("repeats", repeats);
     out.insert("target_ratio", kTargetRatio);
@@ -140,10 +148,10 @@ int bench_augment(const HostContext& host, const Argv& argv) {
     std::cout << toml::json_formatter(out) << "\n";
     return 0;
   }
-  std::printf("evoaug bench augment: batch %lld x %lld x %lld, DeepSTARR settings (2 ops per sequence, hard), "
-              "median of %lld\n",
+  std::printf("evoaug bench augment: batch %lld x %lld x %lld on %s, DeepSTARR settings (2 ops per sequence, "
+              "hard), median of %lld\n",
               static_cast<long long>(kBatch), static_cast<long long>(kAlphabet), static_cast<long long>(kLength),
-              static_cast<long long>(repeats));
+              device.str().c_str(), static_cast<long long>(repeats));
   for (const Timing& timing : timings) {
     std::printf("%lld thread(s):\n", static_cast<long long>(timing.threads));
     std::printf("  %-16s %9.4f ms   (the unit below)\n", "copy (clone)", timing.clone_ms);

@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -43,6 +44,7 @@ void print_usage() {
   std::cout << "\nglobal options (anywhere on the line):\n"
                "  --log-level LEVEL   trace, debug, info (default), warn, error, off\n"
                "  --plugin-path DIR   also load plugins from DIR (also: EVOAUG_PLUGIN_PATH)\n"
+               "  --require-device    a CUDA device asked for must be there: no fallback to the CPU\n"
                "  --version, --help\n";
 }
 
@@ -59,6 +61,7 @@ spdlog::level::level_enum parse_level(const std::string& text) {
 int dispatch(int argc, char** argv) {
   HostContext host;
   std::vector<std::string> args;
+  bool require_device = false;
   for (int k = 1; k < argc; ++k) {
     const std::string arg = argv[k];
     auto value = [&](const std::string& option) -> std::string {
@@ -79,6 +82,8 @@ int dispatch(int argc, char** argv) {
       spdlog::set_level(parse_level(value("--log-level")));
     } else if (is_option("--plugin-path")) {
       host.extra_plugin_folders.emplace_back(value("--plugin-path"));
+    } else if (arg == "--require-device") {
+      require_device = true;
     } else {
       args.push_back(arg);
     }
@@ -88,7 +93,14 @@ int dispatch(int argc, char** argv) {
     return 2;
   }
   const std::string name = args.front();
-  const Argv rest(args.begin() + 1, args.end());
+  Argv rest(args.begin() + 1, args.end());
+  if (require_device) {
+    // The same as [runtime] require_device = true, for the commands that read a pipeline.
+    const std::vector<std::string> takers{"run", "pretrain", "finetune", "evaluate", "predict", "check"};
+    if (std::find(takers.begin(), takers.end(), name) == takers.end())
+      throw Error("--require-device applies to run, pretrain, finetune, evaluate, predict and check, not '" + name + "'");
+    rest.insert(rest.end(), {"--set", "runtime.require_device=true"});
+  }
   for (const auto& c : kCommands)
     if (name == c.name) return c.run(host, rest);
   std::vector<std::string> names;

@@ -116,3 +116,22 @@ TEST_CASE("evoaug plugin check --device cuda without CUDA says so and checks not
   CHECK_THAT(run.output, Contains("no CUDA device") && Contains("nothing was checked"));
   CHECK_THAT(run.output, !Contains("FAIL"));
 }
+
+TEST_CASE("the flag --require-device turns the CPU fallback for a missing CUDA device into an error", "[cli][train]") {
+  if (torch::cuda::is_available()) EVOAUG_SKIP("this machine has CUDA: there is no fallback to refuse");
+  evoaug::testing::TempDir dir;
+  write_file(dir / "p.toml", fasta_pipeline() + "\n[pretrain]\nmax_epochs = 1\nbatch_size = 16\n");
+  write_fasta(dir, 80, 40);
+  const auto refused = run_host("pretrain " + quoted(dir / "p.toml") + " --set runtime.device=cuda --require-device");
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.output, Contains("require_device") && Contains("CUDA is not available"));
+  CHECK_FALSE(fs::exists(dir / "out" / "report.json"));
+  const auto fallback = run_host("pretrain " + quoted(dir / "p.toml") + " --set runtime.device=cuda");
+  INFO(fallback.output);
+  CHECK(fallback.exit_code == 0);
+  CHECK_THAT(fallback.output, Contains("falling back to the CPU"));
+  const auto misplaced = run_host("plugins --require-device");
+  CHECK(misplaced.exit_code == 1);
+  CHECK_THAT(misplaced.output, Contains("--require-device applies to run"));
+}

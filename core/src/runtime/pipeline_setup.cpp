@@ -128,7 +128,7 @@ std::shared_ptr<sdk::Model> make_model(const PipelineSetup& setup, const PluginR
   return model;
 }
 
-c10::Device resolve_device(const std::string& setting) {
+c10::Device resolve_device(const std::string& setting, bool required) {
   const bool cuda = torch::cuda::is_available();
   if (setting == "cpu") return c10::kCPU;
   if (setting == "auto") {
@@ -136,6 +136,9 @@ c10::Device resolve_device(const std::string& setting) {
     spdlog::info("device: CUDA is not available, using the CPU");
     return c10::kCPU;
   }
+  if (!cuda && required)
+    throw Error("[runtime] device = \"" + setting + "\" with require_device (--require-device): CUDA is not available "
+                "in this build or on this machine");
   if (!cuda) {
     spdlog::warn("device: '{}' was asked for but CUDA is not available in this build or machine; "
                  "falling back to the CPU", setting);

@@ -46,8 +46,8 @@ std::unique_ptr<PipelineSetup> build_setup(PipelineFile file, PluginRegistry& re
 std::shared_ptr<sdk::Model> make_model(const PipelineSetup& setup, const PluginRegistry& registry,
                                        c10::Device device, std::uint64_t seed);
 
-/// "auto" | "cpu" | "cuda" | "cuda:N" -> the device to use; falling back to the CPU is
-/// logged as a warning.
-c10::Device resolve_device(const std::string& setting);
+/// "auto" | "cpu" | "cuda" | "cuda:N" -> the device to use. Without CUDA, "cuda" falls
+/// back to the CPU with a warning, or is an error when `required`.
+c10::Device resolve_device(const std::string& setting, bool required = false);
 
 }  // namespace evoaug

@@ -56,7 +56,7 @@ Dataset load_checked_data(const PipelineSetup& setup) {
 
 Session open_session(const PipelineSetup& setup, bool writes_outputs) {
   Session session;
-  session.device = resolve_device(setup.runtime.device);
+  session.device = resolve_device(setup.runtime.device, setup.runtime.require_device);
   check_precision(setup.runtime.precision, session.device);
   if (setup.runtime.threads > 0) at::set_num_threads(setup.runtime.threads);
   session.output_dir = setup.output_dir();
@@ -409,7 +409,7 @@ Metrics Pipeline::evaluate(const fs::path& checkpoint) {
 
 void Pipeline::predict(const fs::path& checkpoint, const fs::path& input, const fs::path& output) {
   const PipelineSetup& s = *impl_->setup;
-  const c10::Device device = resolve_device(s.runtime.device);
+  const c10::Device device = resolve_device(s.runtime.device, s.runtime.require_device);
   if (s.runtime.threads > 0) at::set_num_threads(s.runtime.threads);
   auto model = model_from_checkpoint(*impl_->registry, s, checkpoint, device, nullptr);
 

@@ -23,6 +23,9 @@ std::string precision_name(Precision precision) {
 sdk::Schema runtime_table_schema() {
   return sdk::Schema()
       .string("device", "auto", "where to train: auto (CUDA when available), cpu, cuda or cuda:N")
+      .boolean("require_device", false,
+               "true: a CUDA device that is not there is an error; false: the run falls back to the CPU with a "
+               "warning (the command-line flag --require-device sets it)")
       .integer("threads", 0, "CPU threads for LibTorch's operators; 0 keeps LibTorch's default", 0, 1024)
       .integer("seed", 0, "seeds initialisation, shuffling, augmentation and dropout", 0)
       .string("output_dir", "evoaug-output",
@@ -71,6 +74,7 @@ RuntimeSettings read_runtime_settings(const PipelineFile& file) {
     throw Error(position_of(*node) + ": [runtime]: key 'device' = \"" + s.device +
                 "\" is not a device; expected auto, cpu, cuda or cuda:N");
   }
+  s.require_device = p.boolean("require_device");
   s.threads = static_cast<int>(p.integer("threads"));
   s.seed = static_cast<std::uint64_t>(p.integer("seed"));
   s.output_dir = p.string("output_dir");

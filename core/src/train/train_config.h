@@ -19,6 +19,7 @@ std::string precision_name(Precision precision);
 
 struct RuntimeSettings {
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
+  bool require_device = false;  ///< no fallback to the CPU when `device` asks for CUDA
   int threads = 0;              ///< 0: LibTorch's default
   std::uint64_t seed = 0;
   std::string output_dir;       ///< resolved against the pipeline file's folder
