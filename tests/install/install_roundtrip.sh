@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The install round trip, as a plugin author and an embedding application see evoaug:
-#   1. `cmake --install` the build tree into a fresh prefix;
+#   1. `cmake --install` the build tree into a fresh prefix, then move the prefix;
 #   2. build a consumer of find_package(EvoAug) that compiles every installed header and
 #      links EvoAug::core (tests/install/consumer);
 #   3. build the out-of-tree plugin template (sdk/template) against the prefix, run the
@@ -39,8 +39,12 @@ configure_and_build() {  # SOURCE BINARY
     { cat "$2.build.log"; fail "building $1 against the installed package"; }
 }
 
-step "install into $prefix"
-cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "cmake --install"; }
+# Installed into one folder, then moved: neither the configured prefix nor the install
+# folder is where the package ends up, and everything must still find everything.
+step "install into $work/installed-first, then move it to $prefix"
+cmake --install "$build" --prefix "$work/installed-first" >"$work/install.log" 2>&1 ||
+  { cat "$work/install.log"; fail "cmake --install"; }
+mv "$work/installed-first" "$prefix"
 evoaug="$prefix/bin/evoaug"
 for f in "$evoaug" "$prefix/lib/cmake/EvoAug/EvoAugConfig.cmake" "$prefix/lib/cmake/EvoAug/EvoAugPlugin.cmake" \
          "$prefix/include/evoaug/sdk.h" "$prefix/include/evoaug/plugin_registry.h"; do
@@ -79,8 +83,9 @@ step "embedding example: build against the installed package, run the template's
 configure_and_build "$source_dir/hosts/embed_example" "$work/embed_example"
 # The pipeline above (third-party plugin from [plugins], built-in ones from the prefix),
 # made tiny: a real run of both stages through the public API, callbacks and metrics.
-# An application outside the prefix finds the installed plugins through EVOAUG_PLUGIN_PATH.
-(cd "$work" && EVOAUG_PLUGIN_PATH="$prefix/lib/evoaug/plugins" "$work/embed_example/evoaug_embed_example" "$work/pipeline.toml" \
+# An application outside the prefix finds the installed plugins by itself (the package
+# hands the core its folder; nothing in the environment), though the prefix was moved.
+(cd "$work" && EVOAUG_PLUGIN_PATH= "$work/embed_example/evoaug_embed_example" "$work/pipeline.toml" \
     --set data.num_sequences=300 --set pretrain.max_epochs=1 --set finetune.max_epochs=1 \
     --set pretrain.batch_size=100 --set finetune.batch_size=100 --out "$work/embed-run") >"$work/embed.out" 2>&1 ||
   { cat "$work/embed.out"; fail "the embedding example failed"; }

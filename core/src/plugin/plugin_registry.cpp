@@ -267,12 +267,23 @@ std::shared_ptr<sdk::Model> PluginRegistry::make_model(const std::string& name, 
                             entry.library);
 }
 
+}  // namespace evoaug
+
+// Defined (weakly) by a source that the installed CMake package adds to every target that
+// links EvoAug::core, returning the plugin folder of that installation wherever its prefix
+// is now: the core is a static library inside the application, so it cannot find its own
+// installation, and the prefix configured at build time may not be where it was installed.
+extern "C" __attribute__((weak)) const char* evoaug_installed_plugin_dir();
+
+namespace evoaug {
+
 std::vector<fs::path> default_plugin_folders() {
   std::vector<fs::path> folders;
   std::error_code ec;
   boost::dll::fs::error_code boost_ec;
   const fs::path exe = boost::dll::program_location(boost_ec).string();
   if (!boost_ec) folders.push_back(exe.parent_path().parent_path() / EVOAUG_PLUGIN_RELATIVE_DIR);
+  if (evoaug_installed_plugin_dir) folders.emplace_back(evoaug_installed_plugin_dir());
   folders.push_back(fs::path(EVOAUG_INSTALL_PLUGIN_DIR));
   if (const char* env = std::getenv("EVOAUG_PLUGIN_PATH")) {
     std::stringstream list(env);
