@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "command_help.h"
 #include "commands.h"
 #include "evoaug/build_config.h"
 #include "evoaug/error.h"
@@ -45,7 +46,7 @@ void print_usage() {
                "  --log-level LEVEL   trace, debug, info (default), warn, error, off\n"
                "  --plugin-path DIR   also load plugins from DIR (also: EVOAUG_PLUGIN_PATH)\n"
                "  --require-device    a CUDA device asked for must be there: no fallback to the CPU\n"
-               "  --version, --help\n";
+               "  --version, --help   (evoaug COMMAND --help: the command's options and an example)\n";
 }
 
 spdlog::level::level_enum parse_level(const std::string& text) {
@@ -62,6 +63,7 @@ int dispatch(int argc, char** argv) {
   HostContext host;
   std::vector<std::string> args;
   bool require_device = false;
+  bool help = false;
   for (int k = 1; k < argc; ++k) {
     const std::string arg = argv[k];
     auto value = [&](const std::string& option) -> std::string {
@@ -76,8 +78,7 @@ int dispatch(int argc, char** argv) {
       std::cout << "evoaug " << EVOAUG_VERSION << "\n";
       return 0;
     } else if (arg == "--help" || arg == "-h" || (args.empty() && arg == "help")) {
-      print_usage();
-      return 0;
+      help = true;
     } else if (is_option("--log-level")) {
       spdlog::set_level(parse_level(value("--log-level")));
     } else if (is_option("--plugin-path")) {
@@ -87,6 +88,13 @@ int dispatch(int argc, char** argv) {
     } else {
       args.push_back(arg);
     }
+  }
+  if (help) {  // the page of the command (and subcommand) named, or the overview
+    const std::string sub = args.size() > 1 && args[1].rfind("-", 0) != 0 ? args[1] : "";
+    const char* page = args.empty() ? nullptr : command_help(args[0], sub);
+    if (page) std::cout << page;
+    else print_usage();
+    return 0;
   }
   if (args.empty()) {
     print_usage();

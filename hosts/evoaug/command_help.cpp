@@ -1,0 +1,134 @@
+// `evoaug COMMAND [SUBCOMMAND] --help`: each command's usage, options and an example.
+// One table, beside the commands' own option lists (cli_args.h); the CLI test checks that
+// every option a command accepts is named in its help.
+#include "command_help.h"
+
+#include <cstring>
+
+namespace evoaug::cli {
+namespace {
+
+struct Help {
+  const char* command;
+  const char* sub;  ///< "" for a command without subcommands, or the command's own page
+  const char* text;
+};
+
+const Help kHelp[] = {
+    {"run", "",
+     "usage: evoaug run P.toml [--set table.key=value]... [--resume | --overwrite]\n"
+     "  pretrain with the pipeline's augmentations, fine-tune on the original data, test both\n"
+     "  --set K=V      change a value of the pipeline file (repeatable; docs/training.md)\n"
+     "  --resume       continue the run in output_dir from its checkpoints\n"
+     "  --overwrite    replace the results of an earlier run in output_dir\n"
+     "example: evoaug run examples/quickstart.toml --set pretrain.max_epochs=3\n"},
+    {"pretrain", "",
+     "usage: evoaug pretrain P.toml [--set table.key=value]... [--resume | --overwrite]\n"
+     "  the augmented training stage only (and its test)\n"
+     "  --set K=V      change a value of the pipeline file (repeatable)\n"
+     "  --resume       continue from pretrain-last.pt in output_dir\n"
+     "  --overwrite    replace the pretraining results of an earlier run\n"
+     "example: evoaug pretrain P.toml --set runtime.output_dir=runs/pre\n"},
+    {"finetune", "",
+     "usage: evoaug finetune [P.toml] --from CKPT [--set table.key=value]... [--resume | --overwrite]\n"
+     "  fine-tune on the original data, starting from the weights in CKPT; without P.toml,\n"
+     "  the configuration stored in the checkpoint\n"
+     "  --from CKPT    the checkpoint to start from (e.g. runs/x/checkpoints/pretrain-best.pt)\n"
+     "  --set K=V      change a value of the configuration (repeatable)\n"
+     "  --resume       continue from finetune-last.pt\n"
+     "  --overwrite    replace the fine-tuning results of an earlier run\n"
+     "example: evoaug finetune --from runs/x/checkpoints/pretrain-best.pt\n"},
+    {"evaluate", "",
+     "usage: evoaug evaluate [P.toml] --checkpoint CKPT [--set table.key=value]...\n"
+     "  test metrics of the weights in CKPT on the pipeline's test split\n"
+     "  --checkpoint CKPT  the weights to evaluate\n"
+     "  --set K=V          change a value of the configuration (repeatable)\n"
+     "example: evoaug evaluate --checkpoint runs/x/checkpoints/finetune-best.pt\n"},
+    {"predict", "",
+     "usage: evoaug predict [P.toml] --checkpoint CKPT --in x.fa|x.h5 --out preds.tsv [--set table.key=value]...\n"
+     "  a TSV of predictions (id, then one column per task; logits become probabilities)\n"
+     "  --checkpoint CKPT  the model\n"
+     "  --in FILE          FASTA (every sequence of the training length) or HDF5 (its test split)\n"
+     "  --out FILE         the TSV to write\n"
+     "  --set K=V          change a value of the configuration (repeatable)\n"
+     "example: evoaug predict --checkpoint runs/x/checkpoints/finetune-best.pt --in seqs.fa --out preds.tsv\n"},
+    {"check", "",
+     "usage: evoaug check P.toml [--set table.key=value]... [--resolved] [--header-only]\n"
+     "  validate the pipeline file, load its plugins and data, build the model; no training\n"
+     "  --set K=V       change a value of the pipeline file (repeatable)\n"
+     "  --resolved      also print the configuration with every default filled in\n"
+     "  --header-only   read only the data files' headers (data too large to load twice)\n"
+     "example: evoaug check examples/quickstart.toml --resolved\n"},
+    {"augment", "",
+     "usage: evoaug augment --config P.toml --in x.fa --out y.fa [--seed S] [--copies K] [--set table.key=value]...\n"
+     "  apply the pipeline's [augment] table to the sequences of a FASTA file\n"
+     "  --config P.toml  the pipeline whose augmentations to apply\n"
+     "  --in FILE        FASTA input\n"
+     "  --out FILE       FASTA output\n"
+     "  --seed S         the augmentations' seed (default: the pipeline's)\n"
+     "  --copies K       augmented copies of each sequence (default 1)\n"
+     "  --set K=V        change a value of the pipeline file (repeatable)\n"
+     "example: evoaug augment --config P.toml --in seqs.fa --out aug.fa --copies 3\n"},
+    {"data", "inspect",
+     "usage: evoaug data inspect FILE [--labels TSV] [--n-policy drop|uniform|zero]\n"
+     "                           [--length-policy error|pad|trim|pad_or_trim] [--length L]\n"
+     "                           [--axis-order auto|channels_first|channels_last]\n"
+     "  what a data file holds: splits, shapes, labels, N and lengths (docs/data.md)\n"
+     "example: evoaug data inspect peaks.fa.gz --labels peaks.tsv\n"},
+    {"synth", "",
+     "usage: evoaug synth --out FILE.h5 [--task binary|regression] [--num-sequences N] [--length L]\n"
+     "                    [--tasks K] [--seed S] [--lower-case] [--channels-last]\n"
+     "  write the built-in synthetic dataset as an HDF5 file in the paper's layout\n"
+     "example: evoaug synth --out synthetic.h5 --num-sequences 2000\n"},
+    {"plugins", "",
+     "usage: evoaug plugins [--json] [--describe NAME] [--markdown]\n"
+     "  the augmentations and models found, and the libraries that failed to load\n"
+     "  --json           machine-readable (docs/writing-a-plugin.md)\n"
+     "  --describe NAME  one component's TOML parameters\n"
+     "  --markdown       the TOML reference (docs/toml-reference.md)\n"
+     "example: evoaug plugins --describe deletion\n"},
+    {"plugin", "check",
+     "usage: evoaug plugin check PATH.so... [--length L] [--seed S] [--device cpu|cuda|cuda:N]\n"
+     "  the conformance checks every built-in plugin passes (docs/writing-a-plugin.md)\n"
+     "  --length L   sequence length of the test batches (default 200)\n"
+     "  --seed S     seed of the checks\n"
+     "  --device D   also run the checks on this device (repeatable)\n"
+     "example: evoaug plugin check build/evoaug_aug_window_mask.so\n"},
+    {"bench", "augment",
+     "usage: evoaug bench augment [--threads N[,M...]] [--repeats R] [--device D] [--json]\n"
+     "  each augmentation and the pipeline (DeepSTARR settings) against a copy of the batch\n"
+     "example: evoaug bench augment --threads 1,2\n"},
+    {"bench", "train",
+     "usage: evoaug bench train --model basset|deepstarr|chip_cnn [--threads N] [--repeats R]\n"
+     "                          [--precision fp32|bf16|fp16] [--device D] [--system-malloc] [--profile] [--json]\n"
+     "  the trainer's step, with and without augmentation (docs/performance.md)\n"
+     "example: evoaug bench train --model deepstarr --threads 1\n"},
+    {"bench", "compare",
+     "usage: evoaug bench compare [--models a,b] [--threads 1,2] [--repeats R] [--steps S] [--epoch]\n"
+     "                            [--train N] [--valid N] [--python PATH] [--worker PATH]\n"
+     "                            [--python-malloc tuned|default] [--json]\n"
+     "  evoaug against Python PyTorch on the same LibTorch, step by step and (--epoch) a whole epoch\n"
+     "example: evoaug bench compare --models chip_cnn --threads 1\n"},
+};
+
+}  // namespace
+
+const char* command_help(const std::string& command, const std::string& sub) {
+  const Help* first = nullptr;
+  for (const Help& h : kHelp) {
+    if (command != h.command) continue;
+    if (sub == h.sub) return h.text;
+    if (!first) first = &h;
+  }
+  // `bench --help`: every page of the command.
+  if (first && sub.empty() && std::strlen(first->sub) > 0) {
+    static std::string pages;
+    pages.clear();
+    for (const Help& h : kHelp)
+      if (command == h.command) pages += std::string(pages.empty() ? "" : "\n") + h.text;
+    return pages.c_str();
+  }
+  return first ? first->text : nullptr;
+}
+
+}  // namespace evoaug::cli
