@@ -61,6 +61,9 @@ struct EpochSummary {
   double learning_rate = 0.0;  ///< the rate this epoch trained with
   Metrics valid;
   double seconds = 0.0;
+  /// Of `seconds`, the time the training loop waited for its next batch (gathered and
+  /// augmented on the prefetch worker): near 0 when batch preparation hides behind the step.
+  double data_wait_seconds = 0.0;
   bool improved = false;  ///< a new best validation loss (the best checkpoint was written)
 };
 

@@ -185,9 +185,12 @@ StageResult train_stage(const StageRun& run) {
         state.batches_done, batches, [&prepare](std::int64_t b) { return prepare(b); },
         static_cast<std::size_t>(run.prefetch), [] { at::init_num_threads(); });
     std::int64_t sequences_this_session = 0;
+    double data_wait_seconds = 0;
     const std::int64_t first_batch = state.batches_done;
     for (std::int64_t b = state.batches_done; b < batches; ++b) {
+      const auto wait_start = Clock::now();
       const std::optional<TrainingBatch> batch = prepared.next();
+      data_wait_seconds += seconds_since(wait_start);
       if (!batch) throw Error(stage + ": internal error: batch " + std::to_string(b + 1) + " was not prepared");
       const double value = step.run(*batch);
       if (!std::isfinite(value))
@@ -230,6 +233,7 @@ StageResult train_stage(const StageRun& run) {
     summary.epoch = epoch;
     summary.train_loss = state.epoch_sequences ? state.epoch_loss_sum / static_cast<double>(state.epoch_sequences) : NAN;
     summary.learning_rate = learning_rate;
+    summary.data_wait_seconds = data_wait_seconds;
     summary.valid = evaluate_split(model, run.data->valid, *run.augment, run.loss, run.data->task_names,
                                    run.device, run.eval_batch_size, run.seed);
     summary.valid_loss = summary.valid.loss;
