@@ -16,6 +16,7 @@ class Args {
   Args(std::string command, const std::vector<std::string>& argv, std::vector<std::string> value_options,
        std::vector<std::string> flags);
 
+  const std::string& command() const { return command_; }
   bool flag(const std::string& name) const;
   std::optional<std::string> value(const std::string& name) const;
   std::string required(const std::string& name) const;

@@ -1,5 +1,5 @@
 // evoaug augment --config P.toml --in seqs.fa --out aug.fa [--seed S] [--copies K]
-//                [--set table.key=value]...
+//                [--set table.key=value]... [--force]
 //
 // Applies the training-time augmentation pipeline of P.toml (a file with only an
 // [augment] table is enough) to the sequences of a FASTA file and writes the results as
@@ -18,6 +18,7 @@
 #include "evoaug/augment_pipeline.h"
 #include "evoaug/error.h"
 #include "pipeline/pipeline_file.h"
+#include "util/file_safety.h"
 
 namespace evoaug::cli {
 namespace {
@@ -62,11 +63,12 @@ std::vector<std::string> decode_rows(const at::Tensor& batch) {
 }  // namespace
 
 int command_augment(const HostContext& host, const Argv& argv) {
-  Args args("evoaug augment", argv, {"--config", "--in", "--out", "--seed", "--copies", "--set"}, {});
+  Args args("evoaug augment", argv, {"--config", "--in", "--out", "--seed", "--copies", "--set"}, {"--force"});
   args.expect_at_most(0);
   const std::string config = args.required("--config");
   const std::string in = args.required("--in");
   const std::string out = args.required("--out");
+  check_output_file(out, "evoaug augment: --out", {{"--config", config}, {"--in", in}}, args.flag("--force"));
   const std::int64_t seed = args.integer("--seed", 0);
   const std::int64_t copies = args.integer("--copies", 1);
   if (copies < 1) throw Error("evoaug augment: --copies must be at least 1, got " + std::to_string(copies));

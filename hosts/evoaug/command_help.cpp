@@ -45,11 +45,12 @@ const Help kHelp[] = {
      "  --set K=V          change a value of the configuration (repeatable)\n"
      "example: evoaug evaluate --checkpoint runs/x/checkpoints/finetune-best.pt\n"},
     {"predict", "",
-     "usage: evoaug predict [P.toml] --checkpoint CKPT --in x.fa|x.h5 --out preds.tsv [--set table.key=value]...\n"
+     "usage: evoaug predict [P.toml] --checkpoint CKPT --in x.fa|x.h5 --out preds.tsv [--force] [--set table.key=value]...\n"
      "  a TSV of predictions (id, then one column per task; logits become probabilities)\n"
      "  --checkpoint CKPT  the model\n"
      "  --in FILE          FASTA (every sequence of the training length) or HDF5 (its test split)\n"
-     "  --out FILE         the TSV to write\n"
+     "  --out FILE         the TSV to write (never an input; an existing file only with --force)\n"
+     "  --force            replace an existing --out\n"
      "  --set K=V          change a value of the configuration (repeatable)\n"
      "example: evoaug predict --checkpoint runs/x/checkpoints/finetune-best.pt --in seqs.fa --out preds.tsv\n"},
     {"check", "",
@@ -60,11 +61,12 @@ const Help kHelp[] = {
      "  --header-only   read only the data files' headers (data too large to load twice)\n"
      "example: evoaug check examples/quickstart.toml --resolved\n"},
     {"augment", "",
-     "usage: evoaug augment --config P.toml --in x.fa --out y.fa [--seed S] [--copies K] [--set table.key=value]...\n"
+     "usage: evoaug augment --config P.toml --in x.fa --out y.fa [--seed S] [--copies K] [--force] [--set table.key=value]...\n"
      "  apply the pipeline's [augment] table to the sequences of a FASTA file\n"
      "  --config P.toml  the pipeline whose augmentations to apply\n"
      "  --in FILE        FASTA input\n"
-     "  --out FILE       FASTA output\n"
+     "  --out FILE       FASTA output (never an input; an existing file only with --force)\n"
+     "  --force          replace an existing --out\n"
      "  --seed S         the augmentations' seed (default: the pipeline's)\n"
      "  --copies K       augmented copies of each sequence (default 1)\n"
      "  --set K=V        change a value of the pipeline file (repeatable)\n"
@@ -77,7 +79,7 @@ const Help kHelp[] = {
      "example: evoaug data inspect peaks.fa.gz --labels peaks.tsv\n"},
     {"synth", "",
      "usage: evoaug synth --out FILE.h5 [--task binary|regression] [--num-sequences N] [--length L]\n"
-     "                    [--tasks K] [--seed S] [--lower-case] [--channels-last]\n"
+     "                    [--tasks K] [--seed S] [--lower-case] [--channels-last] [--force]\n"
      "  write the built-in synthetic dataset as an HDF5 file in the paper's layout\n"
      "example: evoaug synth --out synthetic.h5 --num-sequences 2000\n"},
     {"plugins", "",

@@ -1,5 +1,5 @@
 // evoaug synth --out FILE.h5 [--task binary|regression] [--num-sequences N] [--length L]
-//              [--tasks K] [--seed S] [--lower-case] [--channels-last]
+//              [--tasks K] [--seed S] [--lower-case] [--channels-last] [--force]
 // Writes the built-in synthetic dataset in the paper's HDF5 layout (0.7/0.1/0.2 random
 // splits from the seed), with the planted sites of each split as ground truth.
 #include <spdlog/spdlog.h>
@@ -13,6 +13,7 @@
 #include "data/splits.h"
 #include "data/synthetic.h"
 #include "evoaug/error.h"
+#include "util/file_safety.h"
 
 namespace evoaug::cli {
 namespace {
@@ -48,9 +49,10 @@ std::vector<Hdf5Extra> planted_sites(const SyntheticData& data, const SplitIndic
 
 int command_synth(const HostContext&, const Argv& argv) {
   Args args("evoaug synth", argv, {"--out", "--task", "--num-sequences", "--length", "--tasks", "--seed"},
-            {"--lower-case", "--channels-last"});
+            {"--lower-case", "--channels-last", "--force"});
   args.expect_at_most(0);
   const std::string out = args.required("--out");
+  check_output_file(out, "evoaug synth: --out", {}, args.flag("--force"));
   SyntheticOptions options;
   options.task = parse_synthetic_task(args.value("--task").value_or("binary"));
   options.num_sequences = args.integer("--num-sequences", options.num_sequences);

@@ -11,6 +11,7 @@
 #include "evoaug/error.h"
 #include "evoaug/runtime.h"
 #include "runtime/progress.h"
+#include "util/file_safety.h"
 
 namespace evoaug::cli {
 namespace {
@@ -101,6 +102,9 @@ std::string command_line(const std::string& command, const Argv& argv) {
 std::vector<std::string> overrides(const Args& args) { return args.values("--set"); }
 
 RunOptions run_options(const Args& args) {
+  if (args.flag("--resume") && args.flag("--overwrite"))
+    throw Error(args.command() + ": --resume and --overwrite cannot be used together: --resume continues the "
+                "earlier run in the output folder, --overwrite replaces it. Choose one.");
   RunOptions options;
   options.resume = args.flag("--resume");
   options.handle_signals = true;
@@ -157,11 +161,14 @@ int command_evaluate(const HostContext& host, const Argv& argv) {
 }
 
 int command_predict(const HostContext& host, const Argv& argv) {
-  Args args("evoaug predict", argv, {"--set", "--checkpoint", "--in", "--out"}, {});
+  Args args("evoaug predict", argv, {"--set", "--checkpoint", "--in", "--out"}, {"--force"});
   const std::string checkpoint = args.required("--checkpoint");
   const std::string input = args.required("--in");
   const std::string output = args.required("--out");
   args.expect_at_most(1);
+  std::vector<NamedPath> inputs = {{"--checkpoint", checkpoint}, {"--in", input}};
+  if (!args.positional().empty()) inputs.push_back({"pipeline", args.positional().front()});
+  check_output_file(output, "evoaug predict: --out", inputs, args.flag("--force"));
   Runtime runtime = make_runtime(host);
   Pipeline pipeline = args.positional().empty() ? runtime.from_checkpoint(checkpoint, overrides(args))
                                                 : runtime.load(args.positional(0, "P.toml"), overrides(args));

@@ -105,8 +105,11 @@ struct RunOptions {
   /// is written and the run throws Interrupted. Off by default for embedding applications
   /// (the handlers are process-wide); the CLI turns it on.
   bool handle_signals = false;
-  /// Let a fresh run replace the results of an earlier one in output_dir. Without it, a
-  /// fresh run refuses a folder that holds checkpoints or a report it would replace.
+  /// Let a fresh run replace the results of an earlier one in output_dir: the checkpoints
+  /// of the stages it writes, and a report.json of those stages only (a report that holds
+  /// another stage is kept aside, never replaced). Without it, a fresh run refuses a folder
+  /// that holds such files. Combined with `resume` it is an Error (one continues the
+  /// earlier run, the other replaces it).
   bool overwrite = false;
 };
 
@@ -149,7 +152,9 @@ class Pipeline {
   /// Test metrics of the weights in `checkpoint`.
   Metrics evaluate(const std::filesystem::path& checkpoint);
   /// Writes a TSV of predictions for the sequences of a FASTA or HDF5 file (one row per
-  /// sequence: id, then one column per task; logits become probabilities).
+  /// sequence: id, then one column per task; logits become probabilities). An `output`
+  /// that is `checkpoint` or `input` (through links too), or a folder, is an Error; an
+  /// existing file is replaced atomically.
   void predict(const std::filesystem::path& checkpoint, const std::filesystem::path& input,
                const std::filesystem::path& output);
 

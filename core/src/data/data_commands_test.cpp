@@ -33,11 +33,16 @@ TEST_CASE("data commands: synth writes the paper's layout with the planted sites
   REQUIRE(inspect.exit_code == 0);
   CHECK_THAT(inspect.output, Contains("train") && Contains("210") && Contains("AP1_GABPA") && Contains("% positive"));
 
-  const auto regression = run_host("synth --out " + out + " --task regression --num-sequences 200");
+  // An existing file is replaced only when asked to.
+  const auto refused = run_host("synth --out " + out + " --task regression --num-sequences 200");
+  CHECK(refused.exit_code != 0);
+  CHECK_THAT(refused.output, Contains("already exists") && Contains("--force"));
+  CHECK(torch::equal(read_hdf5_dataset(out).test.x, read_hdf5_dataset(dir / "t.h5").test.x));
+  const auto regression = run_host("synth --out " + out + " --task regression --num-sequences 200 --force");
   REQUIRE(regression.exit_code == 0);
   CHECK_THAT(run_host("data inspect " + out).output, Contains("developmental") && Contains("+-"));
 
-  CHECK_THAT(run_host("synth --out " + out + " --length 20").output, Contains("--length") && Contains("too short"));
+  CHECK_THAT(run_host("synth --out " + out + " --length 20 --force").output, Contains("--length") && Contains("too short"));
   CHECK(run_host("synth").exit_code != 0);
 }
 

@@ -255,6 +255,14 @@ DataHeader read_data_header(const PipelineFile& file) {
   return header;
 }
 
+std::vector<NamedPath> data_files(const PipelineFile& file) {
+  const DataTable data = DataTable::read(file);
+  std::vector<NamedPath> out;
+  for (const char* key : {"path", "labels"})
+    if (!data.text(key).empty()) out.push_back({std::string("[data] ") + key, data.path(key)});
+  return out;
+}
+
 Dataset load_dataset(const PipelineFile& file, std::uint64_t run_seed) {
   const DataTable data = DataTable::read(file);
   const std::uint64_t seed = data.integer("seed") >= 0 ? static_cast<std::uint64_t>(data.integer("seed")) : run_seed;

@@ -9,6 +9,7 @@
 #include "evoaug/dataset.h"
 #include "evoaug/sdk/params.h"
 #include "pipeline/pipeline_file.h"
+#include "util/file_safety.h"
 
 namespace evoaug {
 
@@ -25,5 +26,9 @@ DataHeader read_data_header(const PipelineFile& file);
 /// when set, takes its place. The random splits (FASTA, synthetic) and `downsample` are
 /// functions of that seed.
 Dataset load_dataset(const PipelineFile& file, std::uint64_t seed);
+
+/// The files [data] reads (`path`, `labels` when set), resolved as load_dataset() resolves
+/// them and named as messages name them ("[data] path"): what a run may not write over.
+std::vector<NamedPath> data_files(const PipelineFile& file);
 
 }  // namespace evoaug

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <fstream>
 
-#include "data/atomic_path.h"
 #include "evoaug/error.h"
+#include "util/file_safety.h"
 
 namespace evoaug {
 namespace fs = std::filesystem;
@@ -117,27 +117,24 @@ void write_fasta(const fs::path& file, const std::vector<FastaRecord>& records, 
       text += '\n';
     }
   }
-  const fs::path temp = temporary_sibling(file);
   const std::string name = file.filename().string();
   const bool gzip = name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
+  if (!gzip) {
+    write_file_atomically(file, text);
+    return;
+  }
+  if (!file.parent_path().empty()) fs::create_directories(file.parent_path());
+  const fs::path temp = temporary_sibling(file);
+  gzFile out = gzopen(temp.c_str(), "wb6");
   bool ok = false;
-  if (gzip) {
-    gzFile out = gzopen(temp.c_str(), "wb6");
-    if (out) {
-      ok = text.empty() || gzwrite(out, text.data(), static_cast<unsigned>(text.size())) ==
-                               static_cast<int>(text.size());
-      ok = (gzclose(out) == Z_OK) && ok;
-    }
-  } else {
-    std::ofstream out(temp, std::ios::binary);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    ok = static_cast<bool>(out);
+  if (out) {
+    ok = text.empty() || gzwrite(out, text.data(), static_cast<unsigned>(text.size())) == static_cast<int>(text.size());
+    ok = (gzclose(out) == Z_OK) && ok;
   }
   if (!ok) {
     std::error_code ignored;
     fs::remove(temp, ignored);
-    throw Error("cannot write FASTA file '" + file.string() + "'");
+    throw Error("cannot write FASTA file '" + file.string() + "' (disk full or no permission?)");
   }
   commit_temporary(temp, file);
 }

@@ -1,9 +1,9 @@
 #include <H5Cpp.h>
 #include <torch/torch.h>
 
-#include "data/atomic_path.h"
 #include "data/hdf5_io.h"
 #include "evoaug/error.h"
+#include "util/file_safety.h"
 
 namespace evoaug {
 namespace fs = std::filesystem;
@@ -62,6 +62,7 @@ void write_hdf5_dataset(const fs::path& path, const Dataset& dataset, const Hdf5
   const Split* splits[3] = {&dataset.train, &dataset.valid, &dataset.test};
   for (SplitId id : kSplitIds) check_split(*splits[static_cast<std::size_t>(id)], split_name(id));
 
+  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
   const fs::path temp = temporary_sibling(path);
   H5::Exception::dontPrint();
   try {

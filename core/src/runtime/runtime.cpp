@@ -22,6 +22,8 @@
 #include "train/report.h"
 #include "train/stop_signals.h"
 #include "train/trainer.h"
+#include "util/file_safety.h"
+#include "util/suggest.h"
 
 namespace evoaug {
 namespace fs = std::filesystem;
@@ -129,6 +131,19 @@ std::string config_differences(const std::string& saved, const std::string& now)
   return out.empty() ? "the order of keys" : out;
 }
 
+// The first of NAME.EXT, NAME-2.EXT, NAME-3.EXT, ... in `dir` that is free: where a file
+// that must not be lost is kept aside.
+fs::path free_name(const fs::path& dir, const std::string& name, const std::string& ext) {
+  fs::path candidate = dir / (name + ext);
+  for (int n = 2; fs::exists(fs::symlink_status(candidate)); ++n)
+    candidate = dir / (name + "-" + std::to_string(n) + ext);
+  return candidate;
+}
+
+bool contains(const std::vector<std::string>& items, const std::string& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
 const StageSettings& stage_settings(const PipelineSetup& setup, const std::string& stage) {
   return stage == "finetune" ? setup.finetune : setup.pretrain;
 }
@@ -138,6 +153,9 @@ class Runner {
   Runner(const PluginRegistry& registry, const PipelineSetup& setup, std::atomic<bool>& stop,
          const Callbacks& callbacks, const RunOptions& options)
       : registry_(registry), setup_(setup), stop_(stop), callbacks_(callbacks), options_(options) {
+    if (options.resume && options.overwrite)
+      throw Error("--resume and --overwrite cannot be used together: --resume continues the earlier run in '" +
+                  setup.output_dir().string() + "', --overwrite replaces it. Choose one.");
     if (options.handle_signals) signals_.emplace();
     stop_ = false;
     session_ = open_session(setup_, true);
@@ -151,7 +169,10 @@ class Runner {
   }
 
   RunResult run(bool pretrain, bool finetune, const std::optional<fs::path>& finetune_from) {
-    if (!options_.resume) clear_earlier_results(pretrain, finetune_from);
+    std::vector<std::string> stages;
+    if (pretrain) stages.push_back("pretrain");
+    if (finetune) stages.push_back("finetune");
+    prepare_output_folder(stages, finetune_from);
     std::optional<fs::path> start_from = finetune_from;
     if (pretrain) {
       const StageResult r = run_stage("pretrain", std::nullopt);
@@ -165,6 +186,7 @@ class Runner {
                           "; stopped before fine-tuning. Run the same command again with --resume to continue.");
       run_stage("finetune", start_from);
     }
+    check_promised_outputs(stages);
     return result_;
   }
 
@@ -229,49 +251,105 @@ class Runner {
 
   bool stop_requested() const { return stop_.load() || (options_.handle_signals && received_stop_signal() != 0); }
 
-  // A fresh start replaces the checkpoints it will write (so that a later --resume cannot
-  // pick up an earlier run's by mistake) and the report, but only when asked to: nothing
-  // a user made is removed silently.
-  void clear_earlier_results(bool pretrain, const std::optional<fs::path>& finetune_from) {
-    std::vector<fs::path> replaced;
-    std::vector<std::string> stages = {"finetune"};
-    if (pretrain) stages.push_back("pretrain");  // a new pretraining invalidates fine-tuning too
+  // Decides everything first (what the run would replace, what it keeps aside, what it
+  // refuses) and only then touches the folder, so that a refused run changes nothing.
+  // Nothing a user made is removed silently: a fresh start replaces the checkpoints of the
+  // stages it writes, and a report of those stages only, when told to (--overwrite); the
+  // results of a stage it does not write are never replaced.
+  void prepare_output_folder(const std::vector<std::string>& stages, const std::optional<fs::path>& finetune_from) {
+    if (stages.empty()) return;
+    const fs::path& dir = session_.output_dir;
+    const fs::path report = dir / "report.json";
+    const fs::path metrics = dir / "metrics.csv";
+    const std::string command = stages.size() == 2 ? "run" : stages.front();
+
+    std::vector<fs::path> checkpoints, written = {report, metrics};
     for (const auto& stage : stages)
-      for (const char* which : {"best", "last"}) replaced.push_back(checkpoint_path(session_, stage, which));
-    if (pretrain) replaced.push_back(session_.output_dir / "report.json");
+      for (const char* which : {"best", "last"}) checkpoints.push_back(checkpoint_path(session_, stage, which));
+    written.insert(written.end(), checkpoints.begin(), checkpoints.end());
+    refuse_outputs_over_inputs(written, finetune_from);
 
-    std::error_code ec;
-    if (finetune_from)
-      for (const auto& file : replaced)
-        if (fs::exists(file) && fs::equivalent(file, *finetune_from, ec))
-          throw Error("cannot fine-tune from '" + finetune_from->string() + "': this run writes its " +
-                      "checkpoints to " + (session_.output_dir / "checkpoints").string() +
-                      " and would replace it. Copy it elsewhere first, or set another output folder with " +
-                      "--set runtime.output_dir=DIR.");
-
-    // A fine-tuning on its own writes a report of its stage only; the earlier report (of
-    // the pretraining it starts from, say) is kept beside it rather than replaced.
-    const fs::path report = session_.output_dir / "report.json";
-    if (!pretrain && fs::exists(report)) {
-      const fs::path kept = session_.output_dir / "report.before-finetune.json";
-      fs::rename(report, kept);
-      spdlog::info("the earlier report.json is kept as {}", kept.string());
+    // A report that holds a stage this command does not run (or that cannot be read) is
+    // kept aside under a free name; a report of its own stages is replaced.
+    bool report_kept_aside = false, report_replaced = false;
+    if (fs::exists(report)) {
+      const auto held = report_stages(read_text(report));
+      const bool own = held && std::all_of(held->begin(), held->end(),
+                                           [&](const std::string& stage) { return contains(stages, stage); });
+      report_kept_aside = !own;
+      report_replaced = own && !options_.resume;
     }
+    // A fresh pretraining starts metrics.csv over, dropping the fine-tuning rows too; when
+    // it keeps the fine-tuning checkpoints (pretrain only), those rows are kept aside.
+    const bool metrics_kept_aside = !options_.resume && command == "pretrain" && fs::exists(metrics) &&
+                                    read_text(metrics).find("\nfinetune,") != std::string::npos;
 
-    std::vector<std::string> existing;
-    for (const auto& file : replaced)
-      if (fs::exists(file)) existing.push_back(file.filename().string());
-    if (existing.empty()) return;
-    if (!options_.overwrite) {
-      std::string list;
-      for (const auto& name : existing) list += (list.empty() ? "" : ", ") + name;
-      throw Error("output folder '" + session_.output_dir.string() + "' already holds an earlier run (" + list +
+    std::vector<fs::path> replaced;
+    if (!options_.resume)
+      for (const auto& file : checkpoints)
+        if (fs::exists(file)) replaced.push_back(file);
+    if (report_replaced) replaced.push_back(report);
+    std::vector<std::string> replaced_names;
+    for (const auto& file : replaced) replaced_names.push_back(file.filename().string());
+    if (!replaced.empty() && !options_.overwrite)
+      throw Error("output folder '" + dir.string() + "' already holds an earlier run (" + join(replaced_names) +
                   "). Continue it with --resume, replace it with --overwrite, or choose another folder with "
                   "--set runtime.output_dir=DIR.");
+
+    // Decided; now the folder changes.
+    if (report_kept_aside) {
+      const fs::path kept = free_name(dir, "report.before-" + command, ".json");
+      fs::rename(report, kept);
+      spdlog::info("the earlier report.json holds results this {} does not write; it is kept as {}", command,
+                   kept.string());
+    }
+    if (metrics_kept_aside) {
+      const fs::path kept = free_name(dir, "metrics.before-" + command, ".csv");
+      fs::copy_file(metrics, kept);
+      spdlog::info("the earlier metrics.csv holds fine-tuning rows; it is kept as {}", kept.string());
     }
     for (const auto& file : replaced) fs::remove(file);
-    spdlog::info("--overwrite: removed the earlier run's {} file(s) in {}", existing.size(),
-                 session_.output_dir.string());
+    if (!replaced.empty())
+      spdlog::info("--overwrite: removed the earlier run's {} in {}", join(replaced_names), dir.string());
+    if (!options_.resume && command == "pretrain")
+      for (const char* which : {"best", "last"})
+        if (const fs::path kept = checkpoint_path(session_, "finetune", which); fs::exists(kept))
+          spdlog::warn("{} is kept: it was fine-tuned from the earlier pretraining, not from this one", kept.string());
+    for (const fs::path& folder : {dir, dir / "checkpoints"}) remove_stale_temporaries(folder);
+  }
+
+  // No file the run writes may be one it reads: the fine-tuning's starting checkpoint,
+  // the pipeline file, the data.
+  void refuse_outputs_over_inputs(const std::vector<fs::path>& written, const std::optional<fs::path>& finetune_from) {
+    if (finetune_from)
+      for (const auto& file : written)
+        if (same_file(file, *finetune_from))
+          throw Error("cannot fine-tune from '" + finetune_from->string() + "': this run writes " +
+                      file.string() + " and would replace it. Copy it elsewhere first, or set another output " +
+                      "folder with --set runtime.output_dir=DIR.");
+    std::vector<NamedPath> inputs = data_files(setup_.file);
+    if (fs::exists(setup_.file.source_name)) inputs.push_back({"pipeline", setup_.file.source_name});
+    for (const auto& file : written)
+      for (const auto& input : inputs)
+        if (same_file(file, input.path))
+          throw Error("output folder '" + session_.output_dir.string() + "': this run writes " + file.string() +
+                      ", which is the " + input.what + " file '" + input.path.string() +
+                      "' it reads. Set another output folder with --set runtime.output_dir=DIR.");
+  }
+
+  // What a command that ends without an error promises (docs/outputs.md). A file removed
+  // while the run went on, or lost to a fault that the run did not see, fails it by name.
+  void check_promised_outputs(const std::vector<std::string>& stages) const {
+    if (stages.empty()) return;
+    std::vector<fs::path> promised = {session_.output_dir / "report.json", session_.output_dir / "metrics.csv"};
+    for (const auto& stage : stages)
+      for (const char* which : {"best", "last"}) promised.push_back(checkpoint_path(session_, stage, which));
+    std::vector<std::string> missing;
+    for (const auto& file : promised)
+      if (!fs::exists(file)) missing.push_back(file.string());
+    if (!missing.empty())
+      throw Error("the run ended, but output(s) it promises are missing: " + join(missing) +
+                  " (removed while it ran?). Run it again with --overwrite to write them afresh.");
   }
 
   void write_report() {
@@ -409,6 +487,10 @@ Metrics Pipeline::evaluate(const fs::path& checkpoint) {
 
 void Pipeline::predict(const fs::path& checkpoint, const fs::path& input, const fs::path& output) {
   const PipelineSetup& s = *impl_->setup;
+  // Replacing an existing output is the caller's choice (the CLI asks for --force);
+  // replacing an input never is.
+  check_output_file(output, "predict: the output", {{"checkpoint", checkpoint}, {"input", input}},
+                    /*replace_existing=*/true);
   const c10::Device device = resolve_device(s.runtime.device, s.runtime.require_device);
   if (s.runtime.threads > 0) at::set_num_threads(s.runtime.threads);
   auto model = model_from_checkpoint(*impl_->registry, s, checkpoint, device, nullptr);

@@ -152,7 +152,7 @@ TEST_CASE("An interrupted run resumes to the same report as an uninterrupted one
     };
     evoaug::RunOptions options;
     options.resume = stop_in == "finetune";
-    options.overwrite = true;  // the first attempt replaces the uninterrupted run's results
+    options.overwrite = !options.resume;  // the first attempt replaces the uninterrupted run's results
     CHECK_THROWS_WITH(pipeline.run(callbacks, options), Contains("--resume"));
   }
   evoaug::Runtime runtime;

@@ -1,14 +1,13 @@
 #include "train/checkpoint.h"
 
 #include <torch/torch.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 
 #include "evoaug/error.h"
+#include "util/file_safety.h"
 
 namespace evoaug {
 namespace fs = std::filesystem;
@@ -53,41 +52,7 @@ struct Reader {
   bool boolean(const std::string& key) const { return at(key).toBool(); }
 };
 
-// fsync of a file or folder; best effort (a file system without fsync still gets the
-// atomic rename).
-void sync_to_disk(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 }  // namespace
-
-void write_file_atomically(const fs::path& file, const std::string& bytes) {
-  if (!file.parent_path().empty()) fs::create_directories(file.parent_path());
-  const fs::path temporary = file.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-      throw Error("cannot write '" + temporary.string() + "' (disk full or no permission?)");
-    }
-  }
-  // On disk before the rename, and the rename itself on disk after it: otherwise a power
-  // loss could leave the new name pointing at an empty file.
-  sync_to_disk(temporary);
-  std::error_code ec;
-  fs::rename(temporary, file, ec);
-  if (ec) {
-    fs::remove(temporary, ec);
-    throw Error("cannot move '" + temporary.string() + "' to '" + file.string() + "': " + ec.message());
-  }
-  sync_to_disk(file.parent_path().empty() ? fs::path(".") : file.parent_path());
-}
 
 void save_checkpoint(const fs::path& file, const torch::nn::Module& model, const CheckpointState& s) {
   c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());

@@ -57,7 +57,4 @@ Checkpoint read_checkpoint(const std::filesystem::path& file);
 void load_weights(torch::nn::Module& model, const std::map<std::string, at::Tensor>& weights,
                   const std::filesystem::path& source);
 
-/// Writes `bytes` to `file` via a temporary file in the same folder and a rename.
-void write_file_atomically(const std::filesystem::path& file, const std::string& bytes);
-
 }  // namespace evoaug

@@ -151,4 +151,24 @@ std::string report_json(const ReportContents& r) {
   return root.str() + "\n";
 }
 
+std::optional<std::vector<std::string>> report_stages(const std::string& json) {
+  if (json.find("\"format\": \"evoaug-report\"") == std::string::npos) return std::nullopt;
+  std::istringstream in(json);
+  std::string line;
+  while (std::getline(in, line) && line.rfind("  \"stages\": {", 0) != 0) {
+  }
+  if (!in) return std::nullopt;
+  std::vector<std::string> stages;
+  if (line.find('}') != std::string::npos) return stages;  // "stages": {}
+  // One member per stage, at an indent of four: `    "pretrain": {`.
+  while (std::getline(in, line) && line.rfind("  }", 0) != 0) {
+    if (line.size() < 6 || line.compare(0, 5, "    \"") != 0) continue;
+    const auto end = line.find('"', 5);
+    if (end == std::string::npos) return std::nullopt;
+    stages.push_back(line.substr(5, end - 5));
+  }
+  if (!in) return std::nullopt;
+  return stages;
+}
+
 }  // namespace evoaug

@@ -3,6 +3,7 @@
 // describes both formats.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,5 +30,9 @@ struct ReportContents {
 
 /// report.json's text: indented JSON with NaN and infinities written as null.
 std::string report_json(const ReportContents& report);
+
+/// The stages a report.json text holds ("pretrain", "finetune"), in its order; nullopt
+/// when the text is not a report as report_json() writes it (then nothing is known).
+std::optional<std::vector<std::string>> report_stages(const std::string& json);
 
 }  // namespace evoaug

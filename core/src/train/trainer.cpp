@@ -14,6 +14,7 @@
 #include "evoaug/error.h"
 #include "train/metrics.h"
 #include "train/report.h"
+#include "util/file_safety.h"
 
 namespace evoaug {
 namespace {
@@ -140,6 +141,13 @@ StageResult train_stage(const StageRun& run) {
     state.history_csv = saved.history_csv;
     if (auto it = saved.generator_states.find("default"); it != saved.generator_states.end())
       set_generator_state(global, it->second);
+    // Every output the stage has written so far is there again, or the resume fails by
+    // name: a fault (a full disk, kill -9) can stop a run between two of its writes.
+    if (saved.schedule.best_epoch > 0 && !std::filesystem::exists(run.best_checkpoint))
+      throw Error(stage + ": cannot resume: " + run.best_checkpoint.string() + " is missing, but " +
+                  run.last_checkpoint.string() + " records a best epoch (" + std::to_string(saved.schedule.best_epoch) +
+                  ") whose weights only that file held. Restore it, or start afresh with --overwrite.");
+    write_file_atomically(run.metrics_csv, state.history_csv);
     spdlog::info("{}: resuming after epoch {}{}", stage, state.epoch,
                  state.batches_done ? ", batch " + std::to_string(state.batches_done) : std::string());
   } else {
