@@ -154,8 +154,14 @@ def serve():
         if not line.strip():
             continue
         reply = worker.handle(line)
-        replies.write(json.dumps(reply) + "\n")
-        replies.flush()
+        try:
+            replies.write(json.dumps(reply) + "\n")
+            replies.flush()
+        except BrokenPipeError:
+            # The host has gone (it does not wait for the answer to "quit"): nothing to
+            # answer; leave quietly, without Python's traceback on its stderr.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), replies.fileno())
+            return 0
         if reply.get("ok") and json.loads(line).get("cmd") == "quit":
             return 0
     return 0  # stdin closed: the driver is gone

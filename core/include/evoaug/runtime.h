@@ -158,7 +158,8 @@ class Pipeline {
   void predict(const std::filesystem::path& checkpoint, const std::filesystem::path& input,
                const std::filesystem::path& output);
 
-  /// Asks a running stage to stop after its current batch (thread-safe).
+  /// Asks a running stage to stop after its current batch (thread-safe). Asked before a
+  /// run starts, it stops that run after its first batch; the request ends with the run.
   void request_stop();
 
  private:

@@ -150,6 +150,8 @@ const StageSettings& stage_settings(const PipelineSetup& setup, const std::strin
 
 class Runner {
  public:
+  ~Runner() { stop_ = false; }
+
   Runner(const PluginRegistry& registry, const PipelineSetup& setup, std::atomic<bool>& stop,
          const Callbacks& callbacks, const RunOptions& options)
       : registry_(registry), setup_(setup), stop_(stop), callbacks_(callbacks), options_(options) {
@@ -157,7 +159,8 @@ class Runner {
       throw Error("--resume and --overwrite cannot be used together: --resume continues the earlier run in '" +
                   setup.output_dir().string() + "', --overwrite replaces it. Choose one.");
     if (options.handle_signals) signals_.emplace();
-    stop_ = false;
+    // A stop asked for before the run is kept: the run stops after its first batch. The
+    // request is used up when the run ends (~Runner), however it ends.
     session_ = open_session(setup_, true);
     result_.output_dir = session_.output_dir;
     result_.device = session_.device.str();

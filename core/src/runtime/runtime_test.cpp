@@ -279,3 +279,19 @@ TEST_CASE("Two runtimes coexist, each with its own plugins", "[runtime]") {
   CHECK(full.plugins().has_model("chip_cnn"));
   CHECK_FALSE(empty.plugins().has_model("chip_cnn"));
 }
+
+TEST_CASE("A stop asked for before the run stops it after its first batch, and is used up by it", "[runtime]") {
+  evoaug::testing::TempDir dir;
+  evoaug::Runtime runtime;
+  auto pipeline = runtime.parse(tiny_pipeline(dir / "out"), "tiny.toml");
+  pipeline.request_stop();
+  int batches = 0;
+  evoaug::Callbacks callbacks;
+  callbacks.on_batch = [&](const evoaug::BatchProgress&) { ++batches; };
+  CHECK_THROWS_AS(pipeline.run(callbacks), evoaug::Interrupted);
+  CHECK(batches == 1);
+  CHECK(fs::exists(dir / "out" / "checkpoints" / "pretrain-last.pt"));
+  // The request ended with that run: resuming runs to the end.
+  CHECK_NOTHROW(pipeline.run({}, resuming()));
+  CHECK(fs::exists(dir / "out" / "report.json"));
+}
