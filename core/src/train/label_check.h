@@ -1,0 +1,23 @@
+// Labels a loss can take. Binary cross-entropy reads a label as a probability: one
+// outside [0, 1] (5, -3, or a regression target) trains towards nonsense and gives
+// impossible metrics, so such data are refused before any work.
+#pragma once
+
+#include <string>
+
+#include "evoaug/dataset.h"
+#include "train/training_step.h"
+
+namespace evoaug {
+
+/// Throws an Error naming the data source, the split, the first offending row (0-based,
+/// in the split) and task, and the value, when `loss` is BCE and a label of `split` is not
+/// in [0, 1]. `context` says where the loss comes from (e.g. "[pretrain] loss = \"auto\"
+/// with model 'chip_cnn'").
+void require_labels_fit_loss(const Split& split, const std::string& split_name, const Dataset& data,
+                             LossKind loss, const std::string& context);
+
+/// The same, for every non-empty split of `data`.
+void require_labels_fit_loss(const Dataset& data, LossKind loss, const std::string& context);
+
+}  // namespace evoaug
