@@ -107,7 +107,7 @@ TEST_CASE("Labels outside [0, 1] for a binary cross-entropy model are refused wi
   CHECK_FALSE(fs::exists(dir / "out" / "report.json"));
 
   // Continuous labels (the synthetic regression task) with a classifier model.
-  const auto synth = run_host("--log-level warn synth --task regression --num-sequences 200 --length 80 --out " +
+  const auto synth = run_host("--log-level warn synth --task regression --num-sequences 200 --length 120 --out " +
                               quoted(dir / "regression.h5"));
   INFO(synth.output);
   REQUIRE(synth.exit_code == 0);

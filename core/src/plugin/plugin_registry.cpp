@@ -120,8 +120,8 @@ struct PluginRegistry::Impl {
                           : d.plugin_version == nullptr ? "plugin_version"
                                                         : nullptr;
     if (missing)
-      throw Error(where + ": its descriptor has no " + std::string(missing) +
-                  " (null); define the entry point with EVOAUG_PLUGIN(NAME, VERSION, REGISTER_FN)");
+      throw Error(where + ": its descriptor's " + std::string(missing) +
+                  " is null; define the entry point with EVOAUG_PLUGIN(NAME, VERSION, REGISTER_FN)");
     if (d.plugin_name[0] == '\0') throw Error(where + ": its descriptor's plugin_name is empty");
   }
 
@@ -135,7 +135,7 @@ struct PluginRegistry::Impl {
                   ", but this evoaug has plugin ABI " + host_abi +
                   " (the major must match and the minor be no newer); rebuild the plugin against this evoaug's SDK");
     if (d.torch_version == nullptr)
-      throw Error(where + ": its descriptor has no torch_version (null); rebuild it with EVOAUG_PLUGIN");
+      throw Error(where + ": its descriptor's torch_version is null; rebuild it with EVOAUG_PLUGIN");
     const std::string plugin_torch = d.torch_version;
     if (major_minor(plugin_torch) != major_minor(TORCH_VERSION))
       throw Error(where + ": built against LibTorch " + plugin_torch + ", but this evoaug uses LibTorch " +
