@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <functional>
+#include <iterator>
 
 #include "evoaug/error.h"
 #include "test_support.h"
@@ -156,4 +157,23 @@ TEST_CASE("A checkpoint is used only on the input shape it was trained for", "[c
   CHECK_THROWS_WITH(evoaug::require_same_input(state, 4, 100, 2, "c.pt"),
                     Contains("c.pt") && Contains("length 120") && Contains("length 100"));
   CHECK_THROWS_WITH(evoaug::require_same_input(state, 4, 120, 3, "c.pt"), Contains("3 task(s)"));
+}
+
+TEST_CASE("A checkpoint of format version 1 (no checksum, no input shape) is read with a warning", "[checkpoint]") {
+  evoaug::testing::TempDir dir;
+  Tiny model(4);
+  evoaug::save_checkpoint(dir / "v2.pt", model, {});
+  // The same entries as an earlier evoaug wrote them.
+  std::ifstream in(dir / "v2.pt", std::ios::binary);
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto dict = torch::pickle_load(bytes).toGenericDict();
+  for (const char* key : {"checksum", "input_alphabet", "input_length", "tasks"}) dict.erase(key);
+  dict.insert_or_assign("format_version", std::int64_t{1});
+  const auto v1 = torch::pickle_save(c10::IValue(dict));
+  std::ofstream(dir / "v1.pt", std::ios::binary).write(v1.data(), static_cast<std::streamsize>(v1.size()));
+  const auto loaded = evoaug::read_checkpoint(dir / "v1.pt");
+  CHECK(loaded.state.input_length == 0);
+  CHECK(loaded.weights.count("linear.weight") == 1);
+  // Without a recorded shape, the input rule leaves the decision to load_weights.
+  CHECK_NOTHROW(evoaug::require_same_input(loaded.state, 4, 100, 1, dir / "v1.pt"));
 }
