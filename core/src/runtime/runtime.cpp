@@ -160,6 +160,10 @@ class Runner {
   }
 
   RunResult run(bool pretrain, bool finetune, const std::optional<fs::path>& finetune_from) {
+    // Data the stages cannot train on is refused before anything, earlier results included,
+    // is touched.
+    if (pretrain) require_trainable_data("pretrain");
+    if (finetune) require_trainable_data("finetune");
     if (!options_.resume) clear_earlier_results(pretrain, finetune_from);
     std::optional<fs::path> start_from = finetune_from;
     if (pretrain) {
@@ -189,8 +193,6 @@ class Runner {
     run.augment = &*setup_.augment;
     run.settings = settings;
     run.loss = resolve_loss(settings.loss, model->output_kind());
-    require_labels_fit_loss(session_.data, run.loss, loss_context(setup_, stage));
-    require_trainable_split(session_.data, stage);
     run.device = session_.device;
     run.precision = setup_.runtime.precision;
     run.prefetch = setup_.runtime.prefetch;
@@ -239,6 +241,14 @@ class Runner {
     result_.stages.push_back(result);
     write_report();
     return result;
+  }
+
+  void require_trainable_data(const std::string& stage) {
+    const sdk::OutputKind kind =
+        registry_.make_model(setup_.model_type, setup_.model_params, setup_.model_shape)->output_kind();
+    const LossKind loss = resolve_loss(stage_settings(setup_, stage).loss, kind);
+    require_labels_fit_loss(session_.data, loss, loss_context(setup_, stage));
+    require_trainable_split(session_.data, stage);
   }
 
   bool stop_requested() const { return stop_.load() || (options_.handle_signals && received_stop_signal() != 0); }
