@@ -102,8 +102,9 @@ TEST_CASE("Labels outside [0, 1] for a binary cross-entropy model are refused wi
   write_file(dir / "fasta.toml", tiny_pipeline("path = \"x.fa\"\nlabels = \"labels.tsv\"\n"));
   const auto fasta = run_host("--log-level warn run " + quoted(dir / "fasta.toml"));
   require_refused(fasta);
-  CHECK_THAT(fasta.output, Contains("x.fa") && Contains("split '") && Contains("row ") && Contains("not in [0, 1]") &&
-                               Contains("loss"));
+  // The label file's line, the sequence and the value (the splits are a random draw).
+  CHECK_THAT(fasta.output, Contains("labels.tsv:19: sequence 's17', task 'bound': label 5 is not in [0, 1]") &&
+                               Contains("split '") && Contains("loss"));
   CHECK_FALSE(fs::exists(dir / "out" / "report.json"));
 
   // Continuous labels (the synthetic regression task) with a classifier model.

@@ -267,6 +267,12 @@ DataHeader read_data_header(const PipelineFile& file) {
   return header;
 }
 
+std::filesystem::path label_file(const PipelineFile& file) {
+  const DataTable data = DataTable::read(file);
+  if (format_of(data) != Format::fasta || data.text("labels").empty()) return {};
+  return data.path("labels");
+}
+
 Dataset load_dataset(const PipelineFile& file, std::uint64_t run_seed) {
   const DataTable data = DataTable::read(file);
   const std::uint64_t seed = data.integer("seed") >= 0 ? static_cast<std::uint64_t>(data.integer("seed")) : run_seed;

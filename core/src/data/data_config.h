@@ -26,4 +26,7 @@ DataHeader read_data_header(const PipelineFile& file);
 /// functions of that seed.
 Dataset load_dataset(const PipelineFile& file, std::uint64_t seed);
 
+/// The label file (TSV) of FASTA data; empty for other sources.
+std::filesystem::path label_file(const PipelineFile& file);
+
 }  // namespace evoaug

@@ -247,7 +247,7 @@ class Runner {
     const sdk::OutputKind kind =
         registry_.make_model(setup_.model_type, setup_.model_params, setup_.model_shape)->output_kind();
     const LossKind loss = resolve_loss(stage_settings(setup_, stage).loss, kind);
-    require_labels_fit_loss(session_.data, loss, loss_context(setup_, stage));
+    require_labels_fit_loss(session_.data, loss, loss_context(setup_, stage), label_file(setup_.file));
     require_trainable_split(session_.data, stage);
   }
 
@@ -420,7 +420,8 @@ Metrics Pipeline::evaluate(const fs::path& checkpoint) {
   std::string stage;
   auto model = model_from_checkpoint(*impl_->registry, s, checkpoint, session.device, &stage);
   const LossKind loss = resolve_loss(stage_settings(s, stage).loss, model->output_kind());
-  require_labels_fit_loss(session.data.test, "test", session.data, loss, loss_context(s, stage));
+  require_labels_fit_loss(session.data.test, "test", session.data, loss, loss_context(s, stage),
+                          label_file(s.file));
   return evaluate_split(*model, session.data.test, *s.augment, loss, session.data.task_names, session.device,
                         s.evaluate.batch_size, s.runtime.seed);
 }

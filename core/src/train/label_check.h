@@ -3,6 +3,7 @@
 // impossible metrics, so such data are refused before any work.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "evoaug/dataset.h"
@@ -14,10 +15,14 @@ namespace evoaug {
 /// in the split) and task, and the value, when `loss` is BCE and a label of `split` is not
 /// in [0, 1]. `context` says where the loss comes from (e.g. "[pretrain] loss = \"auto\"
 /// with model 'chip_cnn'").
+/// For FASTA data, whose split rows are a random draw, `label_file` (the TSV) is named
+/// instead, at its first line with such a label.
 void require_labels_fit_loss(const Split& split, const std::string& split_name, const Dataset& data,
-                             LossKind loss, const std::string& context);
+                             LossKind loss, const std::string& context,
+                             const std::filesystem::path& label_file = {});
 
 /// The same, for every non-empty split of `data`.
-void require_labels_fit_loss(const Dataset& data, LossKind loss, const std::string& context);
+void require_labels_fit_loss(const Dataset& data, LossKind loss, const std::string& context,
+                             const std::filesystem::path& label_file = {});
 
 }  // namespace evoaug
