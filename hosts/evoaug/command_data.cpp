@@ -96,6 +96,8 @@ int command_data(const HostContext&, const Argv& argv) {
   if (sub != "inspect") throw Error("evoaug data: unknown subcommand '" + sub + "'; known: inspect");
   const std::string path = args.positional(1, "the file to inspect (evoaug data inspect FILE)");
   args.expect_at_most(2);
+  if (const std::string problem = data_file_problem(path); !problem.empty())
+    throw Error("evoaug data inspect: " + problem);
   if (is_hdf5_file(path)) {
     if (args.value("--labels")) throw Error("evoaug data inspect: --labels is for FASTA files; '" + path + "' is HDF5");
     return inspect_hdf5(path, args);

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "command_help.h"
 #include "commands.h"
 #include "evoaug/build_config.h"
 #include "evoaug/error.h"
+#include "util/error_text.h"
 #include "util/suggest.h"
 
 namespace evoaug::cli {
@@ -82,7 +84,15 @@ int dispatch(int argc, char** argv) {
     } else if (is_option("--log-level")) {
       spdlog::set_level(parse_level(value("--log-level")));
     } else if (is_option("--plugin-path")) {
-      host.extra_plugin_folders.emplace_back(value("--plugin-path"));
+      // Asked for by name, so a folder that is not there is an error, not a silent skip
+      // (the default folders and EVOAUG_PLUGIN_PATH may be absent).
+      const std::filesystem::path folder = value("--plugin-path");
+      std::error_code ec;
+      if (!std::filesystem::is_directory(folder, ec))
+        throw Error("--plugin-path '" + folder.string() + "': " +
+                    (std::filesystem::exists(folder, ec) ? "is not a folder (give the folder that holds the plugin)"
+                                                         : "no such folder"));
+      host.extra_plugin_folders.push_back(folder);
     } else if (arg == "--require-device") {
       require_device = true;
     } else {
@@ -128,8 +138,9 @@ int main(int argc, char** argv) {
   } catch (const evoaug::Error& e) {
     std::cerr << "evoaug: error: " << e.what() << "\n";
   } catch (const std::exception& e) {
-    // Not ours (LibTorch, the standard library): still a message, never a crash.
-    std::cerr << "evoaug: error: " << e.what() << "\n";
+    // Not ours (LibTorch, the standard library): still a message, never a crash, and
+    // never LibTorch's C++ backtrace: its message's first line only.
+    std::cerr << "evoaug: error: " << evoaug::first_line(e) << "\n";
   }
   return 1;
 }

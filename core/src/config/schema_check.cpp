@@ -1,6 +1,7 @@
 #include "config/schema_check.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "config/toml_source.h"
@@ -75,6 +76,12 @@ void check_range(const toml::node& node, const sdk::ParamSpec& spec, const sdk::
     if (!std::isfinite(v) || (spec.min && v < *spec.min) || (spec.max && v > *spec.max))
       fail(node, context, "key '" + spec.name + "' = " + format_value(value) + " is out of range; expected " +
                               describe_expected(spec));
+    // Reals become float32 in tensors and optimizers: a value beyond float's range would
+    // pass here and fail later inside LibTorch ("cannot be converted to type float").
+    if (spec.type == sdk::ParamType::real && std::fabs(v) > std::numeric_limits<float>::max())
+      fail(node, context, "key '" + spec.name + "' = " + format_value(value) +
+                              " does not fit in a 32-bit float (largest " +
+                              format_number(std::numeric_limits<float>::max()) + ")");
   }
   if (spec.type == sdk::ParamType::string && !spec.choices.empty()) {
     const auto& s = std::get<std::string>(value);

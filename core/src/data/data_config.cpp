@@ -7,6 +7,7 @@
 #include "config/toml_source.h"
 #include "data/hdf5_io.h"
 #include "data/labeled_fasta.h"
+#include "data/memory_estimate.h"
 #include "data/splits.h"
 #include "data/synthetic.h"
 #include "evoaug/error.h"
@@ -120,7 +121,7 @@ Format format_of(const DataTable& data) {
   }
   if (!has_path) return Format::none;
   const fs::path path = data.path("path");
-  if (!fs::exists(path)) throw Error(data.at("path") + "file '" + path.string() + "' does not exist");
+  if (const std::string problem = data_file_problem(path); !problem.empty()) throw Error(data.at("path") + problem);
   return is_hdf5_file(path) ? Format::hdf5 : Format::fasta;
 }
 
@@ -181,6 +182,17 @@ void check_declared_shape(const DataTable& data, std::int64_t length, std::int64
   if (data.integer("tasks") > 0 && data.integer("tasks") != tasks)
     throw Error(data.at("tasks") + "is " + std::to_string(data.integer("tasks")) + " but '" + data.text("path") +
                 "' has " + std::to_string(tasks) + " task(s)");
+}
+
+// Generated X (uint8) and labels (clean and noisy), then a second copy as the splits.
+void require_synthetic_memory(const DataTable& data, const SyntheticOptions& o, std::int64_t tasks) {
+  const double per_sequence = 4.0 * static_cast<double>(o.length) + 2.0 * 4.0 * static_cast<double>(tasks);
+  data.positioned("num_sequences", [&] {
+    require_memory(2.0 * static_cast<double>(o.num_sequences) * per_sequence,
+                   "num_sequences = " + std::to_string(o.num_sequences) + " of length " + std::to_string(o.length),
+                   "lower [data] num_sequences (or length)");
+    return 0;
+  });
 }
 
 std::string dtype_name(const at::Tensor& t) { return t.scalar_type() == torch::kUInt8 ? "uint8" : "float32"; }
@@ -247,6 +259,7 @@ DataHeader read_data_header(const PipelineFile& file) {
       data.positioned("downsample", [&] { return downsample_count(sizes.train, data.real("downsample")); });
       header.length = o.length;
       header.tasks = o.tasks > 0 ? o.tasks : static_cast<std::int64_t>(names.size());
+      require_synthetic_memory(data, o, header.tasks);
       header.task_names.assign(names.begin(), names.begin() + header.tasks);
       header.source = "synthetic " + data.text("task");
       break;
@@ -261,6 +274,12 @@ std::vector<NamedPath> data_files(const PipelineFile& file) {
   for (const char* key : {"path", "labels"})
     if (!data.text(key).empty()) out.push_back({std::string("[data] ") + key, data.path(key)});
   return out;
+}
+
+std::filesystem::path label_file(const PipelineFile& file) {
+  const DataTable data = DataTable::read(file);
+  if (format_of(data) != Format::fasta || data.text("labels").empty()) return {};
+  return data.path("labels");
 }
 
 Dataset load_dataset(const PipelineFile& file, std::uint64_t run_seed) {
@@ -296,6 +315,9 @@ Dataset load_dataset(const PipelineFile& file, std::uint64_t run_seed) {
       break;
     }
     case Format::synthetic: {
+      const SyntheticOptions o = synthetic_options(data, seed);
+      require_synthetic_memory(data, o, o.tasks > 0 ? o.tasks : 
+                               static_cast<std::int64_t>(synthetic_task_names(o.task).size()));
       SyntheticData generated =
           data.positioned("task", [&] { return generate_synthetic(synthetic_options(data, seed)); });
       data.positioned("train_fraction", [&] {

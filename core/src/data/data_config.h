@@ -31,4 +31,7 @@ Dataset load_dataset(const PipelineFile& file, std::uint64_t seed);
 /// them and named as messages name them ("[data] path"): what a run may not write over.
 std::vector<NamedPath> data_files(const PipelineFile& file);
 
+/// The label file (TSV) of FASTA data; empty for other sources.
+std::filesystem::path label_file(const PipelineFile& file);
+
 }  // namespace evoaug

@@ -61,6 +61,10 @@ TEST_CASE("downsample: a seeded count or fraction of the training split", "[data
   CHECK(downsample(split, 1.0, 3).size() == 100);
   REQUIRE_THROWS_WITH(downsample(split, 200, 3), Contains("more sequences than the training split has (100)"));
   REQUIRE_THROWS_WITH(downsample(split, 2.5, 3), Contains("whole"));
+  // Training needs two sequences: a fraction or count that keeps fewer is refused.
+  REQUIRE_THROWS_WITH(downsample(split, 0.001, 3), Contains("keeps 0 of the 100") && Contains("at least 2"));
+  REQUIRE_THROWS_WITH(downsample(split, 0.01, 3), Contains("keeps 1 of the 100"));
+  CHECK(downsample(split, 0.02, 3).size() == 2);
 }
 
 TEST_CASE("data config: synthetic data in memory, split and downsampled from the seed", "[data]") {

@@ -56,6 +56,12 @@ struct Hdf5Header {
 /// True when `file` starts with the HDF5 signature (whatever its name).
 bool is_hdf5_file(const std::filesystem::path& file);
 
+/// What is wrong with `file` as a data file, before its format is guessed from its
+/// content: "" when nothing is; else that it does not exist, is a folder, or is named as
+/// HDF5 (.h5, .hdf5) without being one (an empty file, say), which would otherwise be
+/// read, and described, as FASTA.
+std::string data_file_problem(const std::filesystem::path& file);
+
 /// Reads only the datasets' shapes and checks them (rank, A = 4, X/Y counts, equal L and
 /// T across splits, no empty split). Errors name the file and the dataset.
 Hdf5Header read_hdf5_header(const std::filesystem::path& file, const Hdf5ReadOptions& options = {});

@@ -211,3 +211,34 @@ TEST_CASE("HDF5: bad files are errors naming the file and the dataset", "[data]"
   REQUIRE_THROWS_WITH(read_hdf5_dataset(file), Contains("'X_train'") && Contains("integers") &&
                                                    Contains("other than 0 and 1") && Contains("255"));
 }
+
+TEST_CASE("HDF5: a declared shape beyond memory is refused by name before anything is allocated", "[data]") {
+  TempDir dir;
+  const auto file = dir / "huge.h5";
+  {
+    // Chunked datasets with no data written: a file of kilobytes that declares terabytes.
+    H5::H5File h5(file.string(), H5F_ACC_TRUNC);
+    H5::DSetCreatPropList chunked;
+    const hsize_t chunk_x[3] = {1, 4, 100}, chunk_y[2] = {1, 1};
+    for (const char* split : {"train", "valid", "test"}) {
+      const hsize_t x_dims[3] = {1000000000, 4, 1000}, y_dims[2] = {1000000000, 1};
+      chunked.setChunk(3, chunk_x);
+      h5.createDataSet(std::string("X_") + split, H5::PredType::STD_U8LE, H5::DataSpace(3, x_dims), chunked);
+      H5::DSetCreatPropList chunked_y;
+      chunked_y.setChunk(2, chunk_y);
+      h5.createDataSet(std::string("Y_") + split, H5::PredType::IEEE_F32LE, H5::DataSpace(2, y_dims), chunked_y);
+    }
+  }
+  REQUIRE(std::filesystem::file_size(file) < 1000000);
+  CHECK_THROWS_WITH(read_hdf5_dataset(file), Contains("huge.h5") && Contains("of memory") &&
+                                                 Contains("X_train (1000000000, 4, 1000)"));
+}
+
+TEST_CASE("A file named .h5 that is empty or missing is described as such, not as FASTA", "[data]") {
+  TempDir dir;
+  evoaug::testing::write_file(dir / "empty.h5", "");
+  CHECK_THAT(data_file_problem(dir / "empty.h5"), Contains("empty.h5") && Contains("0 bytes"));
+  CHECK_THAT(data_file_problem(dir / "x.h5"), Contains("x.h5") && Contains("does not exist"));
+  evoaug::testing::write_file(dir / "x.fa", ">a\nACGT\n");
+  CHECK(data_file_problem(dir / "x.fa").empty());
+}

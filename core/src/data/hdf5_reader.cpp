@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "data/hdf5_io.h"
+#include "data/memory_estimate.h"
 #include "evoaug/error.h"
 #include "util/suggest.h"
 
@@ -33,6 +34,20 @@ bool is_hdf5_file(const fs::path& path) {
   char signature[8] = {};
   in.read(signature, sizeof signature);
   return in && std::string(signature, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
+}
+
+std::string data_file_problem(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return "file '" + path.string() + "' does not exist";
+  if (fs::is_directory(path, ec)) return "'" + path.string() + "' is a folder, not a data file";
+  const std::string extension = path.extension().string();
+  if ((extension == ".h5" || extension == ".hdf5") && !is_hdf5_file(path)) {
+    const auto size = fs::file_size(path, ec);
+    return "'" + path.string() + "' is named as an HDF5 file but is not one (" +
+           (!ec && size == 0 ? std::string("it is empty, 0 bytes") : std::string("it lacks the HDF5 signature")) +
+           "; was it written completely?)";
+  }
+  return "";
 }
 
 namespace {
@@ -335,6 +350,18 @@ Hdf5Header read_hdf5_header(const fs::path& path, const Hdf5ReadOptions& options
 
 Dataset read_hdf5_dataset(const fs::path& path, const Hdf5ReadOptions& options) {
   const Hdf5Header header = read_hdf5_header(path, options);
+  // The shapes the file declares, as read (X as uint8 at least, Y as float32), before
+  // anything is allocated: a huge or crafted shape is refused by name.
+  double bytes = 0;
+  std::string shapes;
+  for (const auto& split : header.splits) {
+    bytes += static_cast<double>(split.count) * (4.0 * static_cast<double>(split.length) +
+                                                 4.0 * static_cast<double>(split.tasks));
+    shapes += (shapes.empty() ? "" : ", ") + split.x_name + " (" + std::to_string(split.count) + ", 4, " +
+              std::to_string(split.length) + ")";
+  }
+  require_memory(bytes, "HDF5 file '" + path.string() + "' (" + shapes + ")",
+                 "use a smaller file (or fewer sequences), or a machine with more memory");
   const Hdf5File file(path);
   Dataset dataset;
   Split* splits[3] = {&dataset.train, &dataset.valid, &dataset.test};

@@ -66,14 +66,23 @@ std::int64_t downsample_count(std::int64_t count, double amount) {
   if (amount == 0) return count;
   if (amount < 0 || !std::isfinite(amount))
     throw Error("downsample = " + number(amount) + ": use a fraction in (0, 1] or a count of sequences");
-  if (amount <= 1.0) return std::max<std::int64_t>(1, std::llround(amount * static_cast<double>(count)));
-  if (amount != std::floor(amount))
-    throw Error("downsample = " + number(amount) + ": a value above 1 is a count of sequences and must be whole");
-  const auto wanted = static_cast<std::int64_t>(amount);
-  if (wanted > count)
-    throw Error("downsample = " + std::to_string(wanted) + " asks for more sequences than the training split has (" +
-                std::to_string(count) + ")");
-  return wanted;
+  std::int64_t wanted = 0;
+  if (amount <= 1.0) {
+    wanted = std::llround(amount * static_cast<double>(count));
+  } else {
+    if (amount != std::floor(amount))
+      throw Error("downsample = " + number(amount) + ": a value above 1 is a count of sequences and must be whole");
+    wanted = static_cast<std::int64_t>(amount);
+    if (wanted > count)
+      throw Error("downsample = " + std::to_string(wanted) + " asks for more sequences than the training split has (" +
+                  std::to_string(count) + ")");
+  }
+  // Training needs two sequences: a batch of one cannot train batch normalisation.
+  if (wanted < 2 && count >= 2)
+    throw Error("downsample = " + number(amount) + " keeps " + std::to_string(wanted) + " of the " +
+                std::to_string(count) + " training sequences; training needs at least 2 (a batch of one cannot " +
+                "train batch normalisation)");
+  return std::max<std::int64_t>(wanted, std::min<std::int64_t>(count, 1));
 }
 
 Split downsample(const Split& split, double amount, std::uint64_t seed) {

@@ -12,6 +12,7 @@
 #include "evoaug/error.h"
 #include "evoaug/build_config.h"
 #include "evoaug/sdk/plugin.h"
+#include "util/error_text.h"
 #include "util/suggest.h"
 
 namespace evoaug {
@@ -98,17 +99,30 @@ struct PluginRegistry::Impl {
     const sdk::PluginDescriptor* descriptor = library->get<EntryPoint>(EVOAUG_PLUGIN_ENTRY_POINT)();
     if (descriptor == nullptr) throw Error(where + ": its entry point returned no descriptor");
     check_versions(where, *descriptor);
+    check_fields(where, *descriptor);
 
     CollectingRegistrar registrar;
     try {
       descriptor->register_fn(registrar);
     } catch (const std::exception& e) {
-      throw Error(where + ": registration failed: " + e.what());
+      throw Error(where + ": registration failed: " + first_line(e));
     } catch (...) {
       throw Error(where + ": registration failed with an unknown exception");
     }
     add_components(file, descriptor->plugin_name, library, std::move(registrar));
     libraries.emplace(file, library);
+  }
+
+  // Every field is read below; a null one would be a crash, so it is an error instead.
+  static void check_fields(const std::string& where, const sdk::PluginDescriptor& d) {
+    const char* missing = d.register_fn == nullptr     ? "register_fn (the registration function)"
+                          : d.plugin_name == nullptr    ? "plugin_name"
+                          : d.plugin_version == nullptr ? "plugin_version"
+                                                        : nullptr;
+    if (missing)
+      throw Error(where + ": its descriptor's " + std::string(missing) +
+                  " is null; define the entry point with EVOAUG_PLUGIN(NAME, VERSION, REGISTER_FN)");
+    if (d.plugin_name[0] == '\0') throw Error(where + ": its descriptor's plugin_name is empty");
   }
 
   static void check_versions(const std::string& where, const sdk::PluginDescriptor& d) {
@@ -120,7 +134,9 @@ struct PluginRegistry::Impl {
       throw Error(where + ": built for plugin ABI " + version(d.abi_major, d.abi_minor) +
                   ", but this evoaug has plugin ABI " + host_abi +
                   " (the major must match and the minor be no newer); rebuild the plugin against this evoaug's SDK");
-    const std::string plugin_torch = d.torch_version ? d.torch_version : "(unknown)";
+    if (d.torch_version == nullptr)
+      throw Error(where + ": its descriptor's torch_version is null; rebuild it with EVOAUG_PLUGIN");
+    const std::string plugin_torch = d.torch_version;
     if (major_minor(plugin_torch) != major_minor(TORCH_VERSION))
       throw Error(where + ": built against LibTorch " + plugin_torch + ", but this evoaug uses LibTorch " +
                   TORCH_VERSION + " (major.minor must match); rebuild the plugin against it");
@@ -234,7 +250,7 @@ auto build(const std::string& kind, const std::string& name, const fs::path& fil
     // unloaded while the exception is still travelling to the host's edge.
     throw sdk::ParamError(e.key(), e.what());
   } catch (const std::exception& e) {
-    throw Error("cannot build " + kind + " '" + name + "' (from '" + file.string() + "'): " + e.what());
+    throw Error("cannot build " + kind + " '" + name + "' (from '" + file.string() + "'): " + first_line(e));
   } catch (...) {
     throw Error("cannot build " + kind + " '" + name + "' (from '" + file.string() +
                 "'): its factory threw an unknown exception");

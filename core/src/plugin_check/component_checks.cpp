@@ -8,6 +8,7 @@
 
 #include "evoaug/augment_pipeline.h"
 #include "evoaug/error.h"
+#include "util/error_text.h"
 
 namespace evoaug::plugin_check {
 namespace {
@@ -69,7 +70,7 @@ at::Tensor apply_case(const sdk::Augmentation& op, const Case& c, std::int64_t n
   try {
     return op.apply(x, generator);
   } catch (const std::exception& e) {
-    throw CheckFailure(c.name() + ", " + shape_text(x.sizes()) + ": apply() threw: " + e.what());
+    throw CheckFailure(c.name() + ", " + shape_text(x.sizes()) + ": apply() threw: " + first_line(e));
   }
 }
 
@@ -193,7 +194,7 @@ at::Tensor forward_checked(sdk::Model& model, std::int64_t n, std::int64_t lengt
   try {
     y = model.forward(x);
   } catch (const std::exception& e) {
-    throw CheckFailure(where + ": forward" + shape_text(x.sizes()) + " threw: " + e.what());
+    throw CheckFailure(where + ": forward" + shape_text(x.sizes()) + " threw: " + first_line(e));
   }
   if (y.sizes() != at::IntArrayRef({n, tasks}))
     throw CheckFailure(where + ": forward" + shape_text(x.sizes()) + " gave " + shape_text(y.sizes()) + ", expected (" +

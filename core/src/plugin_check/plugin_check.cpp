@@ -13,6 +13,7 @@
 #include "config/schema_check.h"
 #include "evoaug/error.h"
 #include "plugin_check/component_checks.h"
+#include "util/error_text.h"
 
 namespace evoaug {
 namespace plugin_check {
@@ -75,7 +76,7 @@ void run_check(std::vector<CheckOutcome>& outcomes, const std::string& component
   } catch (const CheckFailure& failure) {
     outcomes.push_back({component, check, false, failure.what()});
   } catch (const std::exception& e) {
-    outcomes.push_back({component, check, false, std::string("threw: ") + e.what()});
+    outcomes.push_back({component, check, false, "threw: " + first_line(e)});
   }
 }
 

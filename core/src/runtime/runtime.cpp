@@ -19,6 +19,7 @@
 #include "model/model_summary.h"
 #include "runtime/pipeline_setup.h"
 #include "train/checkpoint.h"
+#include "train/label_check.h"
 #include "train/report.h"
 #include "train/stop_signals.h"
 #include "train/trainer.h"
@@ -148,6 +149,20 @@ const StageSettings& stage_settings(const PipelineSetup& setup, const std::strin
   return stage == "finetune" ? setup.finetune : setup.pretrain;
 }
 
+// Where a stage's loss comes from, for the label check's message.
+std::string loss_context(const PipelineSetup& setup, const std::string& stage) {
+  return "[" + stage + "] loss = \"" + stage_settings(setup, stage).loss + "\" with model '" + setup.model_type + "'";
+}
+
+// Batch normalisation has no statistics in a batch of one: training needs two sequences.
+// (A last batch of one is skipped by the trainer; batch_size is at least 2 by its schema.)
+void require_trainable_split(const Dataset& data, const std::string& stage) {
+  if (data.train.size() >= 2) return;
+  throw Error(data.source + ": the training split holds " + std::to_string(data.train.size()) + " sequence(s); " +
+              stage + " needs at least 2 (a batch of one cannot train batch normalisation). Keep more with " +
+              "[data] downsample or train_fraction, or use a larger file");
+}
+
 class Runner {
  public:
   ~Runner() { stop_ = false; }
@@ -169,9 +184,16 @@ class Runner {
     identity_.source_name = setup_.file.source_name;
     identity_.base_dir = setup_.file.base_dir.string();
     identity_.components = setup_.components;
+    identity_.input_alphabet = setup_.model_shape.alphabet;
+    identity_.input_length = setup_.model_shape.length;
+    identity_.tasks = setup_.model_shape.tasks;
   }
 
   RunResult run(bool pretrain, bool finetune, const std::optional<fs::path>& finetune_from) {
+    // Data the stages cannot train on is refused before anything, earlier results included,
+    // is touched.
+    if (pretrain) require_trainable_data("pretrain");
+    if (finetune) require_trainable_data("finetune");
     std::vector<std::string> stages;
     if (pretrain) stages.push_back("pretrain");
     if (finetune) stages.push_back("finetune");
@@ -230,7 +252,10 @@ class Runner {
       if (options_.resume) spdlog::info("{}: no checkpoint to resume in {}; starting the stage", stage,
                                         run.last_checkpoint.parent_path().string());
       if (initial_weights) {
-        load_weights(*model, read_checkpoint(*initial_weights).weights, *initial_weights);
+        const Checkpoint start = read_checkpoint(*initial_weights);
+        const sdk::ModelShape& shape = setup_.model_shape;
+        require_same_input(start.state, shape.alphabet, shape.length, shape.tasks, *initial_weights);
+        load_weights(*model, start.weights, *initial_weights);
         spdlog::info("{}: starting from the weights in {}", stage, initial_weights->string());
       }
       run.identity.history_csv = history_before(metrics_csv, stage, model->output_kind());
@@ -250,6 +275,14 @@ class Runner {
     result_.stages.push_back(result);
     write_report();
     return result;
+  }
+
+  void require_trainable_data(const std::string& stage) {
+    const sdk::OutputKind kind =
+        registry_.make_model(setup_.model_type, setup_.model_params, setup_.model_shape)->output_kind();
+    const LossKind loss = resolve_loss(stage_settings(setup_, stage).loss, kind);
+    require_labels_fit_loss(session_.data, loss, loss_context(setup_, stage), label_file(setup_.file));
+    require_trainable_split(session_.data, stage);
   }
 
   bool stop_requested() const { return stop_.load() || (options_.handle_signals && received_stop_signal() != 0); }
@@ -395,6 +428,8 @@ std::shared_ptr<sdk::Model> model_from_checkpoint(const PluginRegistry& registry
       if (now != version)
         spdlog::warn("{} was written with {} {}; {} is loaded now", checkpoint.string(), name, version, now);
     }
+  const sdk::ModelShape& shape = setup.model_shape;
+  require_same_input(ck.state, shape.alphabet, shape.length, shape.tasks, checkpoint);
   auto model = make_model(setup, registry, device, setup.runtime.seed);
   load_weights(*model, ck.weights, checkpoint);
   if (stage) *stage = ck.state.stage;
@@ -484,6 +519,8 @@ Metrics Pipeline::evaluate(const fs::path& checkpoint) {
   std::string stage;
   auto model = model_from_checkpoint(*impl_->registry, s, checkpoint, session.device, &stage);
   const LossKind loss = resolve_loss(stage_settings(s, stage).loss, model->output_kind());
+  require_labels_fit_loss(session.data.test, "test", session.data, loss, loss_context(s, stage),
+                          label_file(s.file));
   return evaluate_split(*model, session.data.test, *s.augment, loss, session.data.task_names, session.device,
                         s.evaluate.batch_size, s.runtime.seed);
 }
@@ -579,7 +616,18 @@ Pipeline Runtime::parse(const std::string& toml_text, const std::string& source_
 
 Pipeline Runtime::from_checkpoint(const fs::path& checkpoint, const std::vector<std::string>& overrides) {
   const Checkpoint ck = read_checkpoint(checkpoint);
-  return parse(ck.state.config_toml, ck.state.source_name, overrides, ck.state.base_dir);
+  try {
+    return parse(ck.state.config_toml, ck.state.source_name, overrides, ck.state.base_dir);
+  } catch (const Error& e) {
+    // Positions are in the saved (resolved) text, not in the file it came from: say so.
+    // (An error of a --set value names the --set already.)
+    const std::string text = e.what();
+    const std::string prefix = ck.state.source_name + ":";
+    if (ck.state.source_name.empty() || text.rfind(prefix, 0) != 0) throw;
+    throw Error("checkpoint '" + checkpoint.string() + "': the configuration saved in it (resolved from " +
+                ck.state.source_name + "), at " + text.substr(prefix.size()) +
+                ". Give a pipeline file before the options, or correct the key with --set");
+  }
 }
 
 }  // namespace evoaug

@@ -36,6 +36,9 @@ struct CheckpointState {
   std::string source_name;         ///< the pipeline file it came from
   std::string base_dir;            ///< where its relative paths resolve
   std::vector<std::pair<std::string, std::string>> components;  ///< component name, version
+  /// The model's input (A, L) and outputs (T) it was trained for; 0 when unknown (a
+  /// checkpoint of format version 1).
+  std::int64_t input_alphabet = 0, input_length = 0, tasks = 0;
   std::map<std::string, at::Tensor> generator_states;           ///< random state, by role
   at::Tensor optimizer;            ///< the optimizer's own archive, as bytes (uint8)
 };
@@ -49,8 +52,17 @@ struct Checkpoint {
   std::map<std::string, at::Tensor> weights;  ///< by dotted name, as in a state dict
 };
 
-/// Reads a checkpoint; an unreadable or foreign file is an Error naming it.
+/// Reads a checkpoint; an unreadable, foreign or damaged file is an Error naming it.
+/// What is verified: every tensor's data record holds the bytes its shape needs (before
+/// any is read), and the checksum of the payload written with it (format version 2;
+/// a version-1 checkpoint, which has none, is read with a warning).
 Checkpoint read_checkpoint(const std::filesystem::path& file);
+
+/// The one rule for using a checkpoint's weights on data (evaluate, predict, finetune
+/// --from): the model's input alphabet and length and its number of tasks must be those
+/// it was trained for. An Error naming the checkpoint and both shapes otherwise.
+void require_same_input(const CheckpointState& state, std::int64_t alphabet, std::int64_t length,
+                        std::int64_t tasks, const std::filesystem::path& file);
 
 /// Copies `weights` into `model`; a missing, extra or mis-shaped tensor is an Error that
 /// names it (the checkpoint belongs to another model or configuration).

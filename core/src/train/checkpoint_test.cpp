@@ -3,7 +3,11 @@
 #include "catch.h"
 #include <torch/torch.h>
 
+#include <caffe2/serialize/inline_container.h>
+
 #include <fstream>
+#include <functional>
+#include <iterator>
 
 #include "evoaug/error.h"
 #include "test_support.h"
@@ -21,6 +25,33 @@ struct Tiny : torch::nn::Module {
   torch::nn::Linear linear{nullptr};
   torch::nn::BatchNorm1d norm{nullptr};
 };
+
+// Rewrites `file` as a valid zip (fresh CRCs), with the largest tensor record passed
+// through `edit`: the damage a checksum-less reader cannot see.
+void rewrite_largest_record(const std::filesystem::path& file, const std::function<void(std::string&)>& edit) {
+  std::vector<std::pair<std::string, std::string>> records;
+  {
+    caffe2::serialize::PyTorchStreamReader reader(file.string());
+    for (const auto& name : reader.getAllRecords()) {
+      if (name == "version" || name == ".data/version" || name == "byteorder" || name == ".data/serialization_id")
+        continue;  // the writer adds these itself
+      auto record = reader.getRecord(name);
+      records.emplace_back(name, std::string(static_cast<const char*>(std::get<0>(record).get()), std::get<1>(record)));
+    }
+  }
+  std::size_t largest = 0;
+  for (std::size_t i = 0; i < records.size(); ++i)
+    if (records[i].first.rfind("data/", 0) == 0 && records[i].second.size() > records[largest].second.size())
+      largest = i;
+  edit(records[largest].second);
+  const auto temporary = file.string() + ".rewritten";
+  {
+    caffe2::serialize::PyTorchStreamWriter writer(temporary);
+    for (const auto& [name, bytes] : records) writer.writeRecord(name, bytes.data(), bytes.size());
+    writer.writeEndOfFile();
+  }
+  std::filesystem::rename(temporary, file);
+}
 
 }  // namespace
 
@@ -93,4 +124,56 @@ TEST_CASE("A file that is not a checkpoint is an error naming it", "[checkpoint]
   const auto bytes = torch::pickle_save(torch::ones({2}));
   std::ofstream(dir / "tensor.pt", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "tensor.pt"), Contains("not an evoaug checkpoint"));
+}
+
+TEST_CASE("A damaged checkpoint is refused by name: a tensor cut short, a flipped byte", "[checkpoint]") {
+  evoaug::testing::TempDir dir;
+  torch::manual_seed(1);
+  Tiny model(64);
+  evoaug::CheckpointState state;
+  state.config_toml = "[runtime]\nseed = 3\n";
+  evoaug::save_checkpoint(dir / "good.pt", model, state);
+  REQUIRE_NOTHROW(evoaug::read_checkpoint(dir / "good.pt"));
+
+  std::filesystem::copy_file(dir / "good.pt", dir / "short.pt");
+  rewrite_largest_record(dir / "short.pt", [](std::string& bytes) { bytes.resize(bytes.size() / 2); });
+  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "short.pt"),
+                    Contains("short.pt") && Contains("is damaged") && Contains("needs"));
+
+  std::filesystem::copy_file(dir / "good.pt", dir / "flipped.pt");
+  rewrite_largest_record(dir / "flipped.pt", [](std::string& bytes) { bytes[bytes.size() / 3] ^= 0x10; });
+  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir / "flipped.pt"),
+                    Contains("flipped.pt") && Contains("do not match the checksum"));
+
+  CHECK_THROWS_WITH(evoaug::read_checkpoint(dir.path()), Contains("is a folder"));
+}
+
+TEST_CASE("A checkpoint is used only on the input shape it was trained for", "[checkpoint]") {
+  evoaug::CheckpointState state;
+  state.input_alphabet = 4;
+  state.input_length = 120;
+  state.tasks = 2;
+  CHECK_NOTHROW(evoaug::require_same_input(state, 4, 120, 2, "c.pt"));
+  CHECK_THROWS_WITH(evoaug::require_same_input(state, 4, 100, 2, "c.pt"),
+                    Contains("c.pt") && Contains("length 120") && Contains("length 100"));
+  CHECK_THROWS_WITH(evoaug::require_same_input(state, 4, 120, 3, "c.pt"), Contains("3 task(s)"));
+}
+
+TEST_CASE("A checkpoint of format version 1 (no checksum, no input shape) is read with a warning", "[checkpoint]") {
+  evoaug::testing::TempDir dir;
+  Tiny model(4);
+  evoaug::save_checkpoint(dir / "v2.pt", model, {});
+  // The same entries as an earlier evoaug wrote them.
+  std::ifstream in(dir / "v2.pt", std::ios::binary);
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto dict = torch::pickle_load(bytes).toGenericDict();
+  for (const char* key : {"checksum", "input_alphabet", "input_length", "tasks"}) static_cast<void>(dict.erase(key));
+  dict.insert_or_assign("format_version", std::int64_t{1});
+  const auto v1 = torch::pickle_save(c10::IValue(dict));
+  std::ofstream(dir / "v1.pt", std::ios::binary).write(v1.data(), static_cast<std::streamsize>(v1.size()));
+  const auto loaded = evoaug::read_checkpoint(dir / "v1.pt");
+  CHECK(loaded.state.input_length == 0);
+  CHECK(loaded.weights.count("linear.weight") == 1);
+  // Without a recorded shape, the input rule leaves the decision to load_weights.
+  CHECK_NOTHROW(evoaug::require_same_input(loaded.state, 4, 100, 1, dir / "v1.pt"));
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace evoaug {
 namespace {
@@ -32,9 +33,32 @@ Curve curve_points(const at::Tensor& scores, const at::Tensor& labels) {
   return {tps, fps};
 }
 
+// The pairs a classification metric is defined on: a finite score and a label in
+// [0, 1]. On those, AUROC and AUPR are in [0, 1] by construction (true and false positive
+// counts only grow, precision is at most 1); anything else (a label of 5, a NaN) is left
+// out rather than allowed to push a metric past 1. Training refuses such labels before
+// it starts (train/label_check.h), so this guards the metrics' own contract.
+std::pair<at::Tensor, at::Tensor> classification_pairs(const at::Tensor& scores, const at::Tensor& labels) {
+  const auto s = scores.to(torch::kFloat64).flatten();
+  const auto y = labels.to(torch::kFloat64).flatten();
+  const auto keep = torch::isfinite(s) & (y >= 0) & (y <= 1);
+  if (keep.all().item<bool>()) return {s, y};
+  return {s.masked_select(keep), y.masked_select(keep)};
+}
+
+// Finite pairs, for the regression metrics.
+std::pair<at::Tensor, at::Tensor> finite_pairs(const at::Tensor& predictions, const at::Tensor& targets) {
+  const auto p = predictions.to(torch::kFloat64).flatten();
+  const auto t = targets.to(torch::kFloat64).flatten();
+  const auto keep = torch::isfinite(p) & torch::isfinite(t);
+  if (keep.all().item<bool>()) return {p, t};
+  return {p.masked_select(keep), t.masked_select(keep)};
+}
+
 }  // namespace
 
-double auroc(const at::Tensor& scores, const at::Tensor& labels) {
+double auroc(const at::Tensor& all_scores, const at::Tensor& all_labels) {
+  const auto [scores, labels] = classification_pairs(all_scores, all_labels);
   if (scores.numel() == 0) return kNaN;
   const Curve c = curve_points(scores, labels);
   const double positives = c.true_positives[-1].item<double>();
@@ -46,7 +70,8 @@ double auroc(const at::Tensor& scores, const at::Tensor& labels) {
   return torch::trapz(tpr, fpr).item<double>();
 }
 
-double aupr(const at::Tensor& scores, const at::Tensor& labels) {
+double aupr(const at::Tensor& all_scores, const at::Tensor& all_labels) {
+  const auto [scores, labels] = classification_pairs(all_scores, all_labels);
   if (scores.numel() == 0) return kNaN;
   const Curve c = curve_points(scores, labels);
   const double positives = c.true_positives[-1].item<double>();
@@ -58,19 +83,22 @@ double aupr(const at::Tensor& scores, const at::Tensor& labels) {
   return (recall_gain * precision).sum().item<double>();
 }
 
-double accuracy_from_logits(const at::Tensor& logits, const at::Tensor& labels) {
+double accuracy_from_logits(const at::Tensor& all_logits, const at::Tensor& all_labels) {
+  const auto [logits, labels] = classification_pairs(all_logits, all_labels);
   if (logits.numel() == 0) return kNaN;
   const auto predicted = (logits.flatten() >= 0).to(torch::kFloat64);
   const auto truth = (labels.flatten() >= 0.5).to(torch::kFloat64);
   return (predicted == truth).to(torch::kFloat64).mean().item<double>();
 }
 
-double mse(const at::Tensor& predictions, const at::Tensor& targets) {
+double mse(const at::Tensor& all_predictions, const at::Tensor& all_targets) {
+  const auto [predictions, targets] = finite_pairs(all_predictions, all_targets);
   if (predictions.numel() == 0) return kNaN;
   return (predictions.to(torch::kFloat64) - targets.to(torch::kFloat64)).pow(2).mean().item<double>();
 }
 
-double pearson(const at::Tensor& predictions, const at::Tensor& targets) {
+double pearson(const at::Tensor& all_predictions, const at::Tensor& all_targets) {
+  const auto [predictions, targets] = finite_pairs(all_predictions, all_targets);
   if (predictions.numel() < 2) return kNaN;
   const auto x = predictions.to(torch::kFloat64).flatten();
   const auto y = targets.to(torch::kFloat64).flatten();
@@ -97,7 +125,8 @@ at::Tensor average_ranks(const at::Tensor& values) {
   return ranks;
 }
 
-double spearman(const at::Tensor& predictions, const at::Tensor& targets) {
+double spearman(const at::Tensor& all_predictions, const at::Tensor& all_targets) {
+  const auto [predictions, targets] = finite_pairs(all_predictions, all_targets);
   if (predictions.numel() < 2) return kNaN;
   return pearson(average_ranks(predictions), average_ranks(targets));
 }

@@ -13,7 +13,9 @@ namespace evoaug {
 
 /// Each function takes one task's values: 1-D tensors of equal length, any device.
 /// Classification: `scores` are logits or probabilities (only their order matters for
-/// AUROC and AUPR), `labels` are 0 or 1.
+/// AUROC and AUPR), `labels` are 0 or 1 (or probabilities in [0, 1]). Only pairs with a
+/// finite score and a label in [0, 1] count, so AUROC and AUPR are always in [0, 1] (or
+/// NaN); the regression metrics count only finite pairs.
 double auroc(const at::Tensor& scores, const at::Tensor& labels);
 /// Average precision: the sum over thresholds of precision times the recall gained
 /// (scikit-learn's average_precision_score, the usual AUPR estimate).

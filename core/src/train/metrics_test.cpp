@@ -76,3 +76,24 @@ TEST_CASE("compute_metrics reports per task and means that skip undefined tasks"
   CHECK(r.per_task.count("auroc") == 0);
   CHECK(r.per_task.at("mse")[0] == Approx((1.0 + 4.0 + 0.0) / 3.0));
 }
+
+TEST_CASE("AUROC and AUPR cannot exceed 1: labels outside [0, 1] and NaN scores are left out", "[metrics]") {
+  // Labels 5 and -3 once gave a mean AUPR of 1.9 (cumulative "true positives" of 5 each).
+  const auto scores = t({0.9, 0.8, 0.7, 0.4, 0.3, 0.2});
+  const auto labels = t({5, 1, 0, -3, 1, 0});
+  const double aupr = evoaug::aupr(scores, labels), auroc = evoaug::auroc(scores, labels);
+  CHECK(aupr <= 1.0);
+  CHECK(auroc <= 1.0);
+  // What is left: scores 0.8, 0.7, 0.3, 0.2 with labels 1, 0, 1, 0.
+  CHECK(aupr == Approx(evoaug::aupr(t({0.8, 0.7, 0.3, 0.2}), t({1, 0, 1, 0}))));
+  CHECK(auroc == Approx(0.75));
+  const double nan = std::nan("");
+  CHECK(evoaug::auroc(t({nan, 0.9, 0.1}), t({0, 1, 0})) == Approx(1.0));
+  CHECK(evoaug::accuracy_from_logits(t({nan, 1.0, -1.0}), t({1, 1, 0})) == Approx(1.0));
+  // Probabilities as labels keep both in [0, 1].
+  torch::manual_seed(3);
+  const auto soft = torch::rand({200}, torch::kFloat64), random_scores = torch::randn({200}, torch::kFloat64);
+  CHECK(evoaug::aupr(random_scores, soft) <= 1.0);
+  CHECK(evoaug::auroc(random_scores, soft) <= 1.0);
+  CHECK(evoaug::mse(t({1, nan, 3}), t({1, 5, 3})) == Approx(0.0));
+}

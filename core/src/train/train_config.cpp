@@ -46,7 +46,7 @@ sdk::Schema stage_table_schema(const std::string& stage) {
       .real("learning_rate", pretrain ? 1e-3 : 1e-4, "initial learning rate", 0.0)
       .real("weight_decay", 1e-6, "L2 penalty", 0.0)
       .integer("max_epochs", pretrain ? 100 : 5, "epochs at most", 1, 1000000)
-      .integer("batch_size", 128, "sequences per training batch", 1)
+      .integer("batch_size", 128, "sequences per training batch (a batch of one cannot train batch normalisation)", 2)
       .integer("patience", pretrain ? 10 : 0, "stop after this many epochs without a lower validation loss; 0 = never", 0,
                1000000)
       .integer("lr_patience", pretrain ? 5 : 0,

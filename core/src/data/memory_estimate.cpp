@@ -1,0 +1,42 @@
+#include "data/memory_estimate.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "evoaug/error.h"
+
+namespace evoaug {
+
+std::uint64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  while (std::getline(meminfo, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    std::uint64_t kilobytes = 0;
+    if (fields >> key >> kilobytes && key == "MemAvailable:") return kilobytes * 1024;
+  }
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) : 0;
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
+  int unit = 0;
+  while (bytes >= 1000 && unit < 5) bytes /= 1000, ++unit;
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.3g %s", bytes, units[unit]);
+  return text;
+}
+
+void require_memory(double bytes, const std::string& what, const std::string& remedy) {
+  const std::uint64_t available = available_memory_bytes();
+  if (available == 0 || (bytes >= 0 && bytes <= static_cast<double>(available))) return;
+  throw Error(what + " needs about " + (bytes < 0 ? std::string("more than any machine has") : human_bytes(bytes)) +
+              " of memory, more than the " + human_bytes(static_cast<double>(available)) + " available; " + remedy);
+}
+
+}  // namespace evoaug
