@@ -259,7 +259,7 @@ TEST_CASE("prefetcher: an exception from on_worker_start comes out of the first 
   Prefetcher<int> prefetcher(
       0, 5, [&](std::int64_t) { return ++produced; }, 2,
       [] { throw std::runtime_error("no threads"); });
-  CHECK_THROWS_MATCHES(prefetcher.next(), std::runtime_error, Catch::Message("no threads"));
+  CHECK_THROWS_MATCHES(prefetcher.next(), std::runtime_error, Catch::Matchers::Message("no threads"));
   CHECK_FALSE(prefetcher.next().has_value());
   CHECK(produced == 0);
 }
