@@ -5,7 +5,6 @@
 // name what to change and never show a LibTorch backtrace.
 #include "catch.h"
 
-#include <caffe2/serialize/inline_container.h>
 
 #include <functional>
 #include <string>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "test_config.h"
+#include "damaged_checkpoint.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -20,6 +20,8 @@ using evoaug::testing::Contains;
 using evoaug::testing::run_host;
 using evoaug::testing::TempDir;
 using evoaug::testing::write_file;
+
+using evoaug::testing::rewrite_largest_record;
 
 namespace {
 
@@ -60,33 +62,6 @@ std::string fasta_of(int count, int length, const std::string& prefix = "s") {
     out += "\n";
   }
   return out;
-}
-
-// Rewrites `file` as a valid zip (fresh CRCs) with its largest tensor record passed
-// through `edit`: damage that only the checkpoint's own checks can see.
-void rewrite_largest_record(const fs::path& file, const std::function<void(std::string&)>& edit) {
-  std::vector<std::pair<std::string, std::string>> records;
-  {
-    caffe2::serialize::PyTorchStreamReader reader(file.string());
-    for (const auto& name : reader.getAllRecords()) {
-      if (name == "version" || name == ".data/version" || name == "byteorder" || name == ".data/serialization_id")
-        continue;  // the writer adds these itself
-      auto record = reader.getRecord(name);
-      records.emplace_back(name, std::string(static_cast<const char*>(std::get<0>(record).get()), std::get<1>(record)));
-    }
-  }
-  std::size_t largest = 0;
-  for (std::size_t i = 0; i < records.size(); ++i)
-    if (records[i].first.rfind("data/", 0) == 0 && records[i].second.size() > records[largest].second.size())
-      largest = i;
-  edit(records[largest].second);
-  const fs::path temporary = file.parent_path() / "rewritten.zip";
-  {
-    caffe2::serialize::PyTorchStreamWriter writer(temporary.string());
-    for (const auto& [name, bytes] : records) writer.writeRecord(name, bytes.data(), bytes.size());
-    writer.writeEndOfFile();
-  }
-  fs::rename(temporary, file);
 }
 
 }  // namespace

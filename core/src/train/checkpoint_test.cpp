@@ -3,17 +3,19 @@
 #include "catch.h"
 #include <torch/torch.h>
 
-#include <caffe2/serialize/inline_container.h>
 
 #include <fstream>
 #include <functional>
 #include <iterator>
 
 #include "evoaug/error.h"
+#include "damaged_checkpoint.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
 
 using evoaug::testing::Contains;
+
+using evoaug::testing::rewrite_largest_record;
 
 namespace {
 
@@ -25,33 +27,6 @@ struct Tiny : torch::nn::Module {
   torch::nn::Linear linear{nullptr};
   torch::nn::BatchNorm1d norm{nullptr};
 };
-
-// Rewrites `file` as a valid zip (fresh CRCs), with the largest tensor record passed
-// through `edit`: the damage a checksum-less reader cannot see.
-void rewrite_largest_record(const std::filesystem::path& file, const std::function<void(std::string&)>& edit) {
-  std::vector<std::pair<std::string, std::string>> records;
-  {
-    caffe2::serialize::PyTorchStreamReader reader(file.string());
-    for (const auto& name : reader.getAllRecords()) {
-      if (name == "version" || name == ".data/version" || name == "byteorder" || name == ".data/serialization_id")
-        continue;  // the writer adds these itself
-      auto record = reader.getRecord(name);
-      records.emplace_back(name, std::string(static_cast<const char*>(std::get<0>(record).get()), std::get<1>(record)));
-    }
-  }
-  std::size_t largest = 0;
-  for (std::size_t i = 0; i < records.size(); ++i)
-    if (records[i].first.rfind("data/", 0) == 0 && records[i].second.size() > records[largest].second.size())
-      largest = i;
-  edit(records[largest].second);
-  const auto temporary = file.string() + ".rewritten";
-  {
-    caffe2::serialize::PyTorchStreamWriter writer(temporary);
-    for (const auto& [name, bytes] : records) writer.writeRecord(name, bytes.data(), bytes.size());
-    writer.writeEndOfFile();
-  }
-  std::filesystem::rename(temporary, file);
-}
 
 }  // namespace
 
