@@ -6,6 +6,8 @@
 #include "catch.h"
 
 
+#include <unistd.h>
+
 #include <functional>
 #include <string>
 #include <utility>
@@ -158,6 +160,7 @@ TEST_CASE("A plugin descriptor with a null field is a warning when scanned and a
   CHECK_THAT(listed.output, Contains("evoaug_malicious_null_register") && Contains("register_fn") &&
                                 Contains("evoaug_malicious_null_name") && Contains("plugin_name") &&
                                 Contains("evoaug_malicious_null_torch") && Contains("torch_version") &&
+                                Contains("evoaug_malicious_bad_name") && Contains("'Bad-Name' is not snake_case") &&
                                 Contains("mutation"));
   const auto checked = run_host("--plugin-path " + folder + " check " + quoted(dir / "p.toml"));
   INFO(checked.output);
@@ -167,6 +170,17 @@ TEST_CASE("A plugin descriptor with a null field is a warning when scanned and a
                                                         "evoaug_malicious_null_register.so"));
   require_refused(loaded);
   CHECK_THAT(loaded.output, Contains("evoaug_malicious_null_register.so") && Contains("register_fn"));
+
+  // A folder that cannot be read is a listed failure, not an empty folder.
+  if (::geteuid() != 0) {
+    fs::create_directories(dir / "locked");
+    fs::permissions(dir / "locked", fs::perms::none);
+    const auto locked = run_host("--plugin-path " + quoted(dir / "locked") + " plugins");
+    fs::permissions(dir / "locked", fs::perms::owner_all);
+    CHECK_THAT(locked.output, Contains("locked") && Contains("cannot be read"));
+  } else {
+    WARN("not checked as root (root reads any folder): an unreadable plugin folder");
+  }
 
   // A folder asked for by name that is not there is an error, not a silent skip.
   const auto missing = run_host("--plugin-path " + quoted(dir / "no-such-folder") + " plugins");

@@ -13,6 +13,7 @@
 #include "evoaug/build_config.h"
 #include "evoaug/sdk/plugin.h"
 #include "util/error_text.h"
+#include "util/names.h"
 #include "util/suggest.h"
 
 namespace evoaug {
@@ -147,6 +148,9 @@ struct PluginRegistry::Impl {
     const std::string plugin = plugin_name ? plugin_name : file.stem().string();
     auto claim = [&](const std::string& name, std::map<std::string, int>& seen) {
       if (name.empty()) throw Error("plugin '" + file.string() + "': a component has an empty name");
+      if (!is_snake_case(name))
+        throw Error("plugin '" + file.string() + "': component name '" + name +
+                    "' is not snake_case ([a-z][a-z0-9_]*), as pipeline files name components");
       if (const ComponentListing* other = find_listing(name))
         throw Error("plugin '" + file.string() + "': component name '" + name + "' is already provided by '" +
                     other->file.string() + "'; names must be unique");
@@ -188,8 +192,13 @@ void PluginRegistry::scan(const fs::path& folder) {
     return;
   }
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(folder, ec))
-    if (entry.is_regular_file() && entry.path().extension() == ".so") files.push_back(entry.path());
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file() && it->path().extension() == ".so") files.push_back(it->path());
+  if (ec) {  // unreadable: say so, rather than look like a folder without plugins
+    const std::string reason = "plugin folder '" + folder.string() + "' cannot be read: " + ec.message();
+    spdlog::warn("{}", reason);
+    impl_->failures.push_back({folder, reason});
+  }
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
     try {

@@ -14,15 +14,11 @@
 #include "evoaug/error.h"
 #include "plugin_check/component_checks.h"
 #include "util/error_text.h"
+#include "util/names.h"
 
 namespace evoaug {
 namespace plugin_check {
 namespace {
-
-bool is_snake_case(const std::string& name) {
-  static const std::regex pattern("[a-z][a-z0-9_]*");
-  return std::regex_match(name, pattern);
-}
 
 /// Whether `value` holds what a parameter of `type` holds (a real may be given as integer).
 bool has_type(const sdk::ParamValue& value, sdk::ParamType type) {
