@@ -5,6 +5,7 @@
 
 #include "evoaug/error.h"
 #include "evoaug/plugin_registry.h"
+#include "evoaug/sdk/plugin.h"
 #include "test_support.h"
 
 using evoaug::Error;
@@ -54,7 +55,8 @@ TEST_CASE("loading the same file twice is harmless", "[loader]") {
 TEST_CASE("a plugin with another ABI major version is refused, naming both versions", "[loader]") {
   PluginRegistry registry;
   REQUIRE_THROWS_WITH(registry.load(fixture_plugin("wrong_abi")),
-                      Contains("plugin ABI 2.0") && Contains("has plugin ABI 1.0"));
+                      Contains("plugin ABI " + std::to_string(evoaug::sdk::kAbiMajor + 1) + ".0") &&
+                          Contains("has plugin ABI " + std::to_string(evoaug::sdk::kAbiMajor) + ".0"));
   CHECK(registry.components().empty());
 }
 
@@ -72,6 +74,15 @@ TEST_CASE("a plugin built against LibTorch 1.13 is refused by a 2.x host, and th
                       Contains("built against LibTorch " + other) &&
                           Contains(std::string("this evoaug uses LibTorch ") + TORCH_VERSION) &&
                           Contains("major.minor must match"));
+  CHECK(registry.components().empty());
+}
+
+TEST_CASE("a plugin built with another C++ standard library ABI is refused, naming both", "[loader]") {
+  PluginRegistry registry;
+  REQUIRE_THROWS_WITH(registry.load(fixture_plugin("other_cxx_runtime")),
+                      Contains("built against libstdc++, pre-cxx11 ABI (gcc 9.3.0)") &&
+                          Contains(std::string("this evoaug uses ") + EVOAUG_CXX_RUNTIME) &&
+                          Contains("_GLIBCXX_USE_CXX11_ABI"));
   CHECK(registry.components().empty());
 }
 
@@ -117,9 +128,9 @@ TEST_CASE("scanning a folder records broken plugins as failures and keeps the go
   PluginRegistry registry;
   registry.scan(fixture_plugin("good").parent_path());
   CHECK(registry.has_augmentation("fixture_scale"));
-  // wrong_abi, wrong_torch, other_torch, not_a_plugin, throwing_register, and one of
-  // the two duplicates (whichever loads second).
-  CHECK(registry.failures().size() == 6);
+  // wrong_abi, wrong_torch, other_torch, other_cxx_runtime, not_a_plugin,
+  // throwing_register, and one of the two duplicates (whichever loads second).
+  CHECK(registry.failures().size() == 7);
   for (const auto& failure : registry.failures()) CHECK_FALSE(failure.reason.empty());
 }
 

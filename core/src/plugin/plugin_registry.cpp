@@ -119,11 +119,23 @@ struct PluginRegistry::Impl {
     const char* missing = d.register_fn == nullptr     ? "register_fn (the registration function)"
                           : d.plugin_name == nullptr    ? "plugin_name"
                           : d.plugin_version == nullptr ? "plugin_version"
+                          : d.cxx_runtime == nullptr    ? "cxx_runtime"
+                          : d.compiler == nullptr       ? "compiler"
                                                         : nullptr;
     if (missing)
       throw Error(where + ": its descriptor's " + std::string(missing) +
                   " is null; define the entry point with EVOAUG_PLUGIN(NAME, VERSION, REGISTER_FN)");
     if (d.plugin_name[0] == '\0') throw Error(where + ": its descriptor's plugin_name is empty");
+    if (std::string(d.cxx_runtime) != EVOAUG_CXX_RUNTIME)
+      throw Error(where + ": built against " + d.cxx_runtime + " (" + d.compiler + "), but this evoaug uses " +
+                  EVOAUG_CXX_RUNTIME + " (" + EVOAUG_COMPILER +
+                  "): standard-library types cross the boundary; rebuild the plugin with the same standard library "
+                  "and _GLIBCXX_USE_CXX11_ABI setting (LibTorch's TORCH_CXX_FLAGS)");
+    const std::string family = std::string(d.compiler).substr(0, std::string(d.compiler).find(' '));
+    const std::string host_compiler = EVOAUG_COMPILER;
+    if (family != host_compiler.substr(0, host_compiler.find(' ')))
+      spdlog::warn("{}: built with {}, this evoaug with {}; both use the Itanium C++ ABI and {}, so it is loaded",
+                   where, d.compiler, host_compiler, EVOAUG_CXX_RUNTIME);
   }
 
   static void check_versions(const std::string& where, const sdk::PluginDescriptor& d) {
