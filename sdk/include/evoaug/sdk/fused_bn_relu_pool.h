@@ -368,20 +368,10 @@ inline bool can_fuse(const at::Tensor& z, const at::Tensor& weight, const at::Te
 
 /// Training-mode batch norm (batch statistics; running stats updated with `momentum`),
 /// ReLU and a max-pool of size and stride `pool`, fused. Call only when can_fuse().
-// GCC 14 warns (-Wstringop-overflow) inside LibTorch's Function<T>::apply, on its
-// std::vector<bool>::reserve: a known false positive of that compiler in libstdc++'s
-// bit vector, not a write of ours. Silenced here only, where the apply is instantiated.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 14
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#endif
 inline at::Tensor bn_relu_pool(const at::Tensor& z, const at::Tensor& weight, const at::Tensor& bias,
                                const at::Tensor& running_mean, const at::Tensor& running_var, double momentum,
                                double eps, std::int64_t pool) {
   return BnReluPool::apply(z, weight, bias, running_mean, running_var, momentum, eps, pool);
 }
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 14
-#pragma GCC diagnostic pop
-#endif
 
 }  // namespace evoaug::sdk::fused
