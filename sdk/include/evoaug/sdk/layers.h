@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "evoaug/sdk/error.h"
+#include "evoaug/sdk/fast_dropout.h"
 #include "evoaug/sdk/fused_bn_relu_pool.h"
 #include "evoaug/sdk/model.h"
 #include "evoaug/sdk/params.h"
@@ -57,7 +58,8 @@ struct ConvBlockOptions {
   /// Training on float32 CPU tensors runs batch norm, ReLU and the pool as one fused
   /// kernel (fused_bn_relu_pool.h; same results up to summation order). false keeps
   /// LibTorch's separate modules, e.g. to compare the two; the environment variable
-  /// EVOAUG_NO_FUSED_KERNELS makes that the default (for before/after benchmarks).
+  /// EVOAUG_NO_FUSED_KERNELS makes that the default (for before/after benchmarks). It
+  /// also chooses the dropout mask's generator (fast_dropout.h, or LibTorch's).
   TORCH_ARG(bool, fused) = std::getenv("EVOAUG_NO_FUSED_KERNELS") == nullptr;
 };
 
@@ -102,7 +104,7 @@ class ConvBlockImpl : public torch::nn::Cloneable<ConvBlockImpl> {
       y = torch::relu(bn->forward(z));
       if (pool) y = pool->forward(y);
     }
-    if (dropout) y = dropout->forward(y);
+    if (dropout) y = options.fused() ? fast::dropout(y, options.dropout(), is_training()) : dropout->forward(y);
     return y;
   }
 
@@ -139,6 +141,9 @@ struct DenseBlockOptions {
   TORCH_ARG(bool, bias) = true;
   /// Dropout rate after the activation; 0 means no dropout layer.
   TORCH_ARG(double, dropout) = 0.0;
+  /// Draw the dropout mask with evoaug's fast generator (fast_dropout.h) in training mode;
+  /// false, or EVOAUG_NO_FUSED_KERNELS, keeps LibTorch's.
+  TORCH_ARG(bool, fused) = std::getenv("EVOAUG_NO_FUSED_KERNELS") == nullptr;
 };
 
 /// One fully connected hidden block. Children: linear, bn, [dropout].
@@ -164,7 +169,8 @@ class DenseBlockImpl : public torch::nn::Cloneable<DenseBlockImpl> {
   /// (N, in_features) to (N, out_features).
   at::Tensor forward(const at::Tensor& x) {
     at::Tensor y = torch::relu(bn->forward(linear->forward(x)));
-    return dropout ? dropout->forward(y) : y;
+    if (!dropout) return y;
+    return options.fused() ? fast::dropout(y, options.dropout(), is_training()) : dropout->forward(y);
   }
 
   void pretty_print(std::ostream& stream) const override {
