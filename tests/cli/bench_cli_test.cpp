@@ -92,6 +92,8 @@ TEST_CASE("evoaug bench compare --json times evoaug and Python PyTorch side by s
   CHECK(json_number(run.output, "cpp_no_augment_s") > 0);
   CHECK(json_number(run.output, "python_s") > 0);
   CHECK(json_number(run.output, "python_augment_s") > 0);
+  CHECK(json_number(run.output, "data_wait_pct") >= 0);
+  CHECK(json_number(run.output, "data_wait_pct") <= 100);
   CHECK_THAT(run.output, Contains("\"python_malloc\" : \"tuned\""));
 }
 

@@ -295,3 +295,25 @@ TEST_CASE("A stop asked for before the run stops it after its first batch, and i
   CHECK_NOTHROW(pipeline.run({}, resuming()));
   CHECK(fs::exists(dir / "out" / "report.json"));
 }
+
+TEST_CASE("An epoch reports how long its loop waited for batches, within the epoch's time", "[runtime]") {
+  evoaug::testing::TempDir dir;
+  evoaug::Runtime runtime;
+  // prefetch = 0: each batch is prepared in turn inside the wait, so the wait is the whole
+  // preparation and cannot be zero; with the worker it may be, but never more than the epoch.
+  for (const char* prefetch : {"0", "2"}) {
+    auto pipeline = runtime.parse(tiny_pipeline(dir / prefetch), "tiny.toml",
+                                  {std::string("runtime.prefetch=") + prefetch, "finetune.enabled=false"});
+    std::vector<evoaug::EpochSummary> epochs;
+    evoaug::Callbacks callbacks;
+    callbacks.on_epoch = [&](const evoaug::EpochSummary& e) { epochs.push_back(e); };
+    pipeline.run(callbacks);
+    REQUIRE(epochs.size() == 2);
+    for (const auto& e : epochs) {
+      INFO("prefetch " << prefetch << ": waited " << e.data_wait_seconds << " of " << e.seconds << " s");
+      CHECK(e.data_wait_seconds >= 0.0);
+      CHECK(e.data_wait_seconds <= e.seconds);
+      if (std::string(prefetch) == "0") CHECK(e.data_wait_seconds > 0.0);
+    }
+  }
+}
