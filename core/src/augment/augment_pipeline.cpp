@@ -10,6 +10,7 @@
 
 #include "evoaug/error.h"
 #include "evoaug/sdk/kernels.h"
+#include "plugin/plugin_boundary.h"
 #include "util/torch_compat.h"
 
 namespace evoaug {
@@ -43,6 +44,13 @@ struct PreparedOp {
       throw Error("augment: op '" + op.name + "' met sequences of length " + std::to_string(length) +
                   ", which no configured op sequence produces (an op's output_length() is not consistent)");
     return *it->second;
+  }
+
+  /// "augmentation 'deletion' (libevoaug_augmentations.so)": who to name when the op's
+  /// code throws.
+  template <class T>
+  std::string describe(const T* instance) const {
+    return "augmentation '" + op.name + "' (" + library_of(dynamic_cast<const void*>(instance)) + ")";
   }
 };
 
@@ -170,7 +178,11 @@ struct AugmentPipeline::Impl {
           float* row_next = --left == 0 ? row_out : scratch.data() + buffer * alphabet * width;
           const std::int64_t next_stride = left == 0 ? width : step.output_length;
           kernels::Rng rng(seeds[static_cast<std::size_t>(j)], static_cast<std::uint64_t>(r));
-          step.kernel->apply_row(row_in, in_stride, row_next, next_stride, current, rng);
+          try {
+            step.kernel->apply_row(row_in, in_stride, row_next, next_stride, current, rng);
+          } catch (...) {
+            rethrow_at_plugin_boundary(prepared[static_cast<std::size_t>(j)].describe(step.kernel), "apply_row()");
+          }
           row_in = row_next;
           in_stride = next_stride;
           current = step.output_length;
@@ -210,7 +222,12 @@ AugmentPipeline::AugmentPipeline(std::vector<AugmentOp> ops, AugmentSettings set
     for (std::int64_t length : reachable) {
       std::shared_ptr<sdk::Augmentation> instance = op.augmentation;
       if (length != input.length && op.make_for_length) instance = op.make_for_length(length);
-      const std::int64_t out = instance->output_length(length);
+      std::int64_t out = 0;
+      try {
+        out = instance->output_length(length);
+      } catch (...) {
+        rethrow_at_plugin_boundary(prepared.describe(instance.get()), "output_length()");
+      }
       if (out <= 0)
         throw Error("augment: op '" + op.name + "' gives an empty output for length " + std::to_string(length));
       if (const auto* kernel = dynamic_cast<const kernels::RowKernel*>(instance.get()))
@@ -267,7 +284,12 @@ at::Tensor AugmentPipeline::augment(const at::Tensor& batch, at::Generator& gene
       if (chosen[r] >> j & 1u) groups[length[r]].push_back(r);
     for (const auto& [current, rows] : groups) {
       const sdk::Augmentation& instance = op.at_length(current);
-      const at::Tensor out = instance.apply(gather_rows(work, rows, current), generator);
+      at::Tensor out;
+      try {
+        out = instance.apply(gather_rows(work, rows, current), generator);
+      } catch (...) {
+        rethrow_at_plugin_boundary(op.describe(&instance), "apply()");
+      }
       const std::int64_t expected = instance.output_length(current);
       if (out.dim() != 3 || out.size(0) != static_cast<std::int64_t>(rows.size()) ||
           out.size(1) != impl.input.alphabet || out.size(2) != expected)

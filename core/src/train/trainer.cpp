@@ -13,6 +13,7 @@
 #include "data/prefetcher.h"
 #include "evoaug/error.h"
 #include "train/metrics.h"
+#include "train/model_boundary.h"
 #include "train/report.h"
 #include "util/file_safety.h"
 
@@ -88,7 +89,7 @@ Metrics evaluate_split(sdk::Model& model, const Split& split, const AugmentPipel
   for (std::int64_t start = 0; start < n; start += batch_size) {
     const auto indices = torch::arange(start, std::min(n, start + batch_size), torch::kLong);
     const auto x = augment.for_evaluation(to_model_input(split.x, indices, device), generator);
-    outputs.push_back(model.forward(x));
+    outputs.push_back(forward_at_boundary(model, x));
   }
   model.train(was_training);
   const auto targets = split.y.to(device, torch::kFloat32);
@@ -106,7 +107,8 @@ at::Tensor predict_outputs(sdk::Model& model, const at::Tensor& x, const Augment
   std::vector<at::Tensor> outputs;
   for (std::int64_t start = 0; start < x.size(0); start += batch_size) {
     const auto indices = torch::arange(start, std::min(x.size(0), start + batch_size), torch::kLong);
-    outputs.push_back(model.forward(augment.for_evaluation(to_model_input(x, indices, device), generator)).cpu());
+    outputs.push_back(
+        forward_at_boundary(model, augment.for_evaluation(to_model_input(x, indices, device), generator)).cpu());
   }
   return outputs.empty() ? torch::zeros({0, 0}) : torch::cat(outputs);
 }

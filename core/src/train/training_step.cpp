@@ -5,6 +5,7 @@
 
 #include "evoaug/error.h"
 #include "train/autocast_scope.h"
+#include "train/model_boundary.h"
 #include "train/loss_scaler.h"
 #include "train/seeds.h"
 
@@ -97,20 +98,20 @@ double TrainingStep::run(const TrainingBatch& batch) {
   at::Tensor outputs;
   {
     AutocastScope autocast(s.device, autocast_dtype(s.precision));
-    outputs = s.model->forward(batch.x);
+    outputs = forward_at_boundary(*s.model, batch.x);
   }
   const at::Tensor loss = loss_value(s.loss, outputs, batch.y);
   const double value = loss.item<double>();
   if (!std::isfinite(value)) return value;  // the caller stops the stage; no step on a broken loss
   s.optimizer->zero_grad();
   if (s.precision == Precision::fp16) {
-    s.scaler.scale(loss).backward();
+    backward_at_boundary(*s.model, s.scaler.scale(loss));
     if (!s.scaler.unscale(s.parameters)) {
       ++s.skipped;  // overflowed gradients: skip the step, the scale is now smaller
       return value;
     }
   } else {
-    loss.backward();
+    backward_at_boundary(*s.model, loss);
   }
   s.optimizer->step();
   return value;
