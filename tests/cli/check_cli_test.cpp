@@ -135,3 +135,46 @@ TEST_CASE("the flag --require-device turns the CPU fallback for a missing CUDA d
   CHECK(misplaced.exit_code == 1);
   CHECK_THAT(misplaced.output, Contains("--require-device applies to run"));
 }
+
+TEST_CASE("check reports every independent problem of a pipeline in one run, in file order, each positioned",
+          "[cli][check]") {
+  evoaug::testing::TempDir dir;
+  write_file(dir / "bad.toml",
+             "[runtime]\nthreds = 1\nseed = -5\n\n"
+             "[data]\nformat = \"synthetic\"\nnum_sequences = 200\nlength = 8000000000\n\n"
+             "[model]\ntype = \"deepstar\"\n\n"
+             "[augment]\n[[augment.ops]]\ntype = \"delition\"\n[[augment.ops]]\ntype = \"insertion\"\ninsert_max = -3\n\n"
+             "[pretrain]\nmax_epochs = 0\nlr = 1\n");
+  const auto run = run_host("check " + quoted(dir / "bad.toml"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  const std::vector<std::string> expected = {
+      "bad.toml:2:1: [runtime]: unknown key 'threds' (did you mean 'threads'?)",
+      "bad.toml:3:8: [runtime]: key 'seed' = -5 is out of range",
+      "bad.toml:8:10: [data]: key 'length' = 8000000000 is out of range",
+      "bad.toml:11:8: [model]: unknown model 'deepstar' (did you mean 'deepstarr'?)",
+      "bad.toml:15:8: [[augment.ops]] #1: unknown augmentation 'delition' (did you mean 'deletion'?)",
+      "bad.toml:18:14: [[augment.ops]] #2 insertion: key 'insert_max' = -3 is out of range",
+      "bad.toml:21:14: [pretrain]: key 'max_epochs' = 0 is out of range",
+      "bad.toml:22:1: [pretrain]: unknown key 'lr'"};
+  CHECK_THAT(run.output, Contains(std::to_string(expected.size()) + " problems:"));
+  std::size_t at = 0;
+  for (const auto& line : expected) {
+    const auto found = run.output.find(line, at);
+    CHECK(found != std::string::npos);  // present, and after the one before it
+    if (found != std::string::npos) at = found;
+  }
+}
+
+TEST_CASE("check still builds what it can: a bad op beside good data and model is the only problem", "[cli][check]") {
+  evoaug::testing::TempDir dir;
+  write_file(dir / "p.toml",
+             "[data]\nformat = \"synthetic\"\nnum_sequences = 200\nlength = 80\n\n"
+             "[model]\ntype = \"chip_cnn\"\nconv1_filters = 8\n\n"
+             "[augment]\nmax_augs_per_seq = 2\n[[augment.ops]]\ntype = \"deletion\"\ndelete_max = 500\n");
+  const auto run = run_host("check " + quoted(dir / "p.toml"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.output, Contains("p.toml:14:14: [[augment.ops]] #1 deletion: key 'delete_max'") &&
+                             !Contains("problems:"));
+}

@@ -1,5 +1,10 @@
 #include "augment/augment_config.h"
 
+#include <optional>
+
+
+#include "config/problem_list.h"
+
 #include "config/schema_check.h"
 #include "config/toml_source.h"
 #include "evoaug/error.h"
@@ -44,52 +49,80 @@ const sdk::Schema& augment_table_schema() {
   return schema;
 }
 
+// Both of the public readers: with `input`, the pipeline built for it; without, only
+// the keys are checked (the data's shape is not known).
+static std::optional<AugmentPipeline> read_augment_table(const PipelineFile& file, const PluginRegistry& registry,
+                                                         const sdk::SequenceShape* input);
+
 AugmentPipeline read_augment_pipeline(const PipelineFile& file, const PluginRegistry& registry,
                                       const sdk::SequenceShape& input) {
+  return *read_augment_table(file, registry, &input);
+}
+
+void check_augment_table(const PipelineFile& file, const PluginRegistry& registry) {
+  read_augment_table(file, registry, nullptr);
+}
+
+static std::optional<AugmentPipeline> read_augment_table(const PipelineFile& file, const PluginRegistry& registry,
+                                                         const sdk::SequenceShape* input) {
   const toml::table* table = find_table(file, "augment");
-  if (!table) return AugmentPipeline(input);
-  const sdk::Params params = read_core_table(file, "augment", augment_table_schema(), {"ops"});
+  if (!table) return input ? std::optional<AugmentPipeline>(AugmentPipeline(*input)) : std::nullopt;
+  // The table's own keys and each op are independent: all of their problems are reported.
+  ProblemList problems;
   AugmentSettings settings;
-  settings.max_augs_per_seq = static_cast<int>(params.integer("max_augs_per_seq"));
-  settings.mode = params.string("mode") == "soft" ? AugmentMode::soft : AugmentMode::hard;
-  settings.inference_aug = params.boolean("inference_aug");
+  const bool settings_ok = problems.attempt([&] {
+    const sdk::Params params = read_core_table(file, "augment", augment_table_schema(), {"ops"});
+    settings.max_augs_per_seq = static_cast<int>(params.integer("max_augs_per_seq"));
+    settings.mode = params.string("mode") == "soft" ? AugmentMode::soft : AugmentMode::hard;
+    settings.inference_aug = params.boolean("inference_aug");
+  });
 
   std::vector<AugmentOp> ops;
+  bool ops_ok = true;
   if (const toml::node* node = table->get("ops")) {
     const toml::array* list = node->as_array();
-    if (!list || !list->is_array_of_tables())
-      throw Error(position_of(*node) + ": [augment]: 'ops' must be an array of tables, written [[augment.ops]]");
-    int index = 0;
-    for (const auto& item : *list) {
-      const toml::table& op_table = *item.as_table();
-      const std::string context = "[[augment.ops]] #" + std::to_string(++index);
-      sdk::Params extra;
-      const ComponentChoice choice =
-          read_component(op_table, context, ComponentKind::augmentation, registry, op_extra_schema(), &extra);
-      const sdk::AugmentationInfo& info = registry.augmentation(choice.type);
-      AugmentOp op;
-      op.name = choice.type;
-      op.priority = op_table.contains("priority") ? static_cast<int>(extra.integer("priority")) : info.default_priority;
-      try {
-        op.augmentation = registry.make_augmentation(choice.type, choice.params, input);
-      } catch (const sdk::ParamError& e) {
-        throw_positioned(e, op_table, choice.context);
-      } catch (const Error& e) {
-        throw Error(position_of(op_table) + ": " + choice.context + ": " + e.what());
+    if (!list || !list->is_array_of_tables()) {
+      problems.add(position_of(*node) + ": [augment]: 'ops' must be an array of tables, written [[augment.ops]]");
+      ops_ok = false;
+    } else {
+      int index = 0;
+      for (const auto& item : *list) {
+        const toml::table& op_table = *item.as_table();
+        const std::string context = "[[augment.ops]] #" + std::to_string(++index);
+        ops_ok &= problems.attempt([&] {
+          sdk::Params extra;
+          const ComponentChoice choice =
+              read_component(op_table, context, ComponentKind::augmentation, registry, op_extra_schema(), &extra);
+          if (!input) return;  // no sequence shape to build the op for: its keys are checked
+          const sdk::AugmentationInfo& info = registry.augmentation(choice.type);
+          AugmentOp op;
+          op.name = choice.type;
+          op.priority =
+              op_table.contains("priority") ? static_cast<int>(extra.integer("priority")) : info.default_priority;
+          try {
+            op.augmentation = registry.make_augmentation(choice.type, choice.params, *input);
+          } catch (const sdk::ParamError& e) {
+            throw_positioned(e, op_table, choice.context);
+          } catch (const Error& e) {
+            throw Error(position_of(op_table) + ": " + choice.context + ": " + e.what());
+          }
+          op.make_for_length = rebuild_for_length(info, choice.params, input->alphabet, op.augmentation, choice.context);
+          ops.push_back(std::move(op));
+        });
       }
-      op.make_for_length = rebuild_for_length(info, choice.params, input.alphabet, op.augmentation, choice.context);
-      ops.push_back(std::move(op));
     }
   }
 
-  if (!ops.empty() && settings.max_augs_per_seq > static_cast<int>(ops.size())) {
+  if (settings_ok && ops_ok && input && !ops.empty() && settings.max_augs_per_seq > static_cast<int>(ops.size())) {
     const toml::node* key = table->get("max_augs_per_seq");
-    throw Error((key ? position_of(*key) : position_of(*table)) + ": [augment]: max_augs_per_seq (" +
-                std::to_string(settings.max_augs_per_seq) + ") exceeds the number of ops (" +
-                std::to_string(ops.size()) + "); each sequence draws its ops without replacement");
+    problems.add((key ? position_of(*key) : position_of(*table)) + ": [augment]: max_augs_per_seq (" +
+                 std::to_string(settings.max_augs_per_seq) + ") exceeds the number of ops (" +
+                 std::to_string(ops.size()) + "); each sequence draws its ops without replacement");
   }
+  problems.throw_if_any();
+  if (!input) return std::nullopt;
   try {
-    return AugmentPipeline(std::move(ops), settings, input);
+    return AugmentPipeline(std::move(ops), settings, *input);
   } catch (const Error& e) {
     throw Error(position_of(*table) + ": [augment]: " + e.what());
   }

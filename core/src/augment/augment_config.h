@@ -27,4 +27,9 @@ const sdk::Schema& augment_table_schema();
 AugmentPipeline read_augment_pipeline(const PipelineFile& file, const PluginRegistry& registry,
                                       const sdk::SequenceShape& input);
 
+/// The checks of read_augment_pipeline() that need no sequence shape (every key, every
+/// op's type and parameters), for a pipeline whose data could not be read: its
+/// augmentation problems are still reported.
+void check_augment_table(const PipelineFile& file, const PluginRegistry& registry);
+
 }  // namespace evoaug

@@ -4,6 +4,7 @@
 #include <limits>
 #include <sstream>
 
+#include "config/problem_list.h"
 #include "config/toml_source.h"
 #include "evoaug/error.h"
 #include "util/suggest.h"
@@ -128,18 +129,23 @@ sdk::Params params_from_table(const toml::table& table, const sdk::Schema& schem
   for (const auto& spec : schema.specs()) known.push_back(spec.name);
   for (const auto& key : reserved) known.push_back(key);
 
+  // Each key is checked on its own, so every bad key of the table is reported at once.
+  ProblemList problems;
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (reserved.count(name)) continue;
-    const sdk::ParamSpec* spec = schema.find(name);
-    if (!spec) {
-      const auto& where = key.source().begin ? key.source() : node.source();
-      throw Error(position_of(where) + ": " + context + ": " + unknown_name_message("key", name, known));
-    }
-    sdk::ParamValue value = read_value(node, *spec, context);
-    check_range(node, *spec, value, context);
-    params.set(name, std::move(value));
+    problems.attempt([&, &node = node, &key = key] {
+      const sdk::ParamSpec* spec = schema.find(name);
+      if (!spec) {
+        const auto& where = key.source().begin ? key.source() : node.source();
+        throw Error(position_of(where) + ": " + context + ": " + unknown_name_message("key", name, known));
+      }
+      sdk::ParamValue value = read_value(node, *spec, context);
+      check_range(node, *spec, value, context);
+      params.set(name, std::move(value));
+    });
   }
+  problems.throw_if_any();
   return params;
 }
 

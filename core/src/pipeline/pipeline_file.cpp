@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "config/problem_list.h"
 #include "config/schema_check.h"
 #include "evoaug/error.h"
 #include "util/suggest.h"
@@ -14,18 +15,20 @@ const std::vector<std::string> kKnownTables = {"runtime", "data",     "model",  
                                                "pretrain", "finetune", "evaluate", "plugins"};
 
 void check_top_level(const PipelineFile& file) {
+  ProblemList problems;
   for (const auto& [key, node] : file.root) {
     const std::string name(key.str());
     if (std::find(kKnownTables.begin(), kKnownTables.end(), name) == kKnownTables.end())
-      throw Error(position_of(key.source().begin ? key.source() : node.source()) + ": " +
+      problems.add(position_of(key.source().begin ? key.source() : node.source()) + ": " +
                   unknown_name_message("table", "[" + name + "]", [] {
                     std::vector<std::string> names;
                     for (const auto& t : kKnownTables) names.push_back("[" + t + "]");
                     return names;
                   }()));
-    if (!node.is_table())
-      throw Error(position_of(node) + ": '" + name + "' must be a table ([" + name + "]), not a single value");
+    else if (!node.is_table())
+      problems.add(position_of(node) + ": '" + name + "' must be a table ([" + name + "]), not a single value");
   }
+  problems.throw_if_any();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "augment/augment_config.h"
+#include "config/problem_list.h"
 #include "config/schema_check.h"
 #include "data/data_config.h"
 #include "evoaug/error.h"
@@ -62,33 +63,47 @@ std::unique_ptr<PipelineSetup> build_setup(PipelineFile file, PluginRegistry& re
   const PipelineFile& f = setup->file;
   load_plugins_table(f, registry);
 
-  setup->runtime = read_runtime_settings(f);
-  setup->pretrain = read_stage_settings(f, "pretrain");
-  setup->finetune = read_stage_settings(f, "finetune");
-  setup->evaluate = read_evaluate_settings(f);
-  if (!setup->pretrain.enabled && !setup->finetune.enabled)
-    throw Error(f.source_name + ": [pretrain] and [finetune] are both disabled: nothing to train");
+  // Each table is read on its own, so that `evoaug check` reports every independent
+  // problem of the file in one run; a step that needs another's result (the model and
+  // the ops need the data's shape) runs only when that one succeeded.
+  ProblemList problems;
+  problems.attempt([&] { setup->runtime = read_runtime_settings(f); });
+  const bool stages_ok = problems.attempt([&] { setup->pretrain = read_stage_settings(f, "pretrain"); }) &
+                         problems.attempt([&] { setup->finetune = read_stage_settings(f, "finetune"); });
+  problems.attempt([&] { setup->evaluate = read_evaluate_settings(f); });
+  if (stages_ok && !setup->pretrain.enabled && !setup->finetune.enabled)
+    problems.add(f.source_name + ": [pretrain] and [finetune] are both disabled: nothing to train");
 
-  setup->data = read_data_header(f);
-  setup->augment.emplace(read_augment_pipeline(f, registry, {setup->data.alphabet, setup->data.length}));
+  const bool data_ok = problems.attempt([&] { setup->data = read_data_header(f); });
+  const bool augment_ok = problems.attempt([&] {
+    if (data_ok)
+      setup->augment.emplace(read_augment_pipeline(f, registry, {setup->data.alphabet, setup->data.length}));
+    else
+      check_augment_table(f, registry);
+  });
 
   const toml::table* model_table = find_table(f, "model");
-  if (!model_table)
-    throw Error(f.source_name + ": the [model] table is missing (e.g. [model] type = \"chip_cnn\"; "
-                                "evoaug plugins lists the models)");
-  const ComponentChoice model = read_component(*model_table, "[model]", ComponentKind::model, registry);
-  setup->model_type = model.type;
-  setup->model_params = model.params;
-  setup->model_shape = {setup->data.alphabet, setup->augment->output_length(), setup->data.tasks};
-  // Built once here so that a shape the architecture cannot take fails at check time.
-  try {
-    registry.make_model(model.type, model.params, setup->model_shape);
-  } catch (const sdk::ParamError& e) {
-    throw_positioned(e, *model_table, model.context);
-  } catch (const Error& e) {
-    throw Error(position_of(*model_table) + ": " + model.context + " at input length " +
-                std::to_string(setup->model_shape.length) + ": " + e.what());
-  }
+  ComponentChoice model;
+  problems.attempt([&] {
+    if (!model_table)
+      throw Error(f.source_name + ": the [model] table is missing (e.g. [model] type = \"chip_cnn\"; "
+                                  "evoaug plugins lists the models)");
+    model = read_component(*model_table, "[model]", ComponentKind::model, registry);
+    if (!data_ok || !augment_ok) return;  // no input shape to build it for
+    setup->model_type = model.type;
+    setup->model_params = model.params;
+    setup->model_shape = {setup->data.alphabet, setup->augment->output_length(), setup->data.tasks};
+    // Built once here so that a shape the architecture cannot take fails at check time.
+    try {
+      registry.make_model(model.type, model.params, setup->model_shape);
+    } catch (const sdk::ParamError& e) {
+      throw_positioned(e, *model_table, model.context);
+    } catch (const Error& e) {
+      throw Error(position_of(*model_table) + ": " + model.context + " at input length " +
+                  std::to_string(setup->model_shape.length) + ": " + e.what());
+    }
+  });
+  problems.throw_if_any();
 
   setup->components.emplace_back(model.type, registry.listing(model.type).version);
   for (const auto& op : setup->augment->ops())
