@@ -91,10 +91,15 @@ const Help kHelp[] = {
      "example: evoaug plugins --describe deletion\n"},
     {"plugin", "check",
      "usage: evoaug plugin check PATH.so... [--length L] [--seed S] [--device cpu|cuda|cuda:N]\n"
-     "  the conformance checks every built-in plugin passes (docs/writing-a-plugin.md)\n"
-     "  --length L   sequence length of the test batches (default 200)\n"
-     "  --seed S     seed of the checks\n"
-     "  --device D   also run the checks on this device (repeatable)\n"
+     "                          [--component NAME] [--in-process]\n"
+     "  the conformance checks every built-in plugin passes (docs/writing-a-plugin.md); each\n"
+     "  component is checked in a child process, so a crash is a failed row with its signal\n"
+     "  --length L        sequence length of the test batches (default 200)\n"
+     "  --seed S          seed of the checks\n"
+     "  --device D        also run the checks on this device (repeatable)\n"
+     "  --component NAME  check this component of the library only\n"
+     "  --in-process      run the checks in this process (a debugger sees the crash)\n"
+     "  --rows            print rows as tab-separated lines (what the child processes send)\n"
      "example: evoaug plugin check build/evoaug_aug_window_mask.so\n"},
     {"bench", "augment",
      "usage: evoaug bench augment [--threads N[,M...]] [--repeats R] [--device D] [--json]\n"

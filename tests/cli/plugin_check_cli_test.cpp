@@ -61,3 +61,32 @@ TEST_CASE("evoaug plugins --markdown documents every loaded component and the co
   CHECK_THAT(run.output, Contains("| `factor` |"));
   CHECK_THAT(run.output, Contains("in [0, 10] | multiplier applied to every element |"));
 }
+
+TEST_CASE("evoaug plugin check reports a component that crashes as a failed row with the signal, and checks the rest") {
+  // crashes_in_factory dies of SIGSEGV when built; its library also registers a
+  // conforming augmentation (nonconforming_crashes_in_factory), which must still pass.
+  const auto run = run_host("plugin check " + nonconforming("crashes_in_factory") + " --length 40");
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.output, Contains("crashes_in_factory") && Contains("the process crashed: signal 11") &&
+                             Contains("Segmentation fault") && Contains("during this check"));
+  CHECK_THAT(run.output, Contains("nonconforming_crashes_in_factory  reproducible under a seed"));
+  CHECK_THAT(run.output, Contains("FAIL: 1 of"));
+}
+
+TEST_CASE("evoaug plugin check --component checks one component; --in-process gives the same table for a clean plugin") {
+  const auto one = run_host("plugin check " + nonconforming("crashes_in_factory") +
+                            " --length 40 --component nonconforming_crashes_in_factory");
+  INFO(one.output);
+  CHECK(one.exit_code == 0);
+  CHECK_THAT(one.output, !Contains("\ncrashes_in_factory ") && !Contains("crashed") && Contains("PASS: all"));
+
+  const auto isolated = run_host("plugin check " + nonconforming("ignores_seed") + " --length 40");
+  const auto in_process = run_host("plugin check " + nonconforming("ignores_seed") + " --length 40 --in-process");
+  CHECK(isolated.exit_code == 1);
+  CHECK(isolated.output == in_process.output);
+
+  const auto unknown = run_host("plugin check " + nonconforming("conforming") + " --component no_such_thing");
+  CHECK(unknown.exit_code == 1);
+  CHECK_THAT(unknown.output, Contains("--component no_such_thing") && Contains("has no such component"));
+}

@@ -18,6 +18,19 @@ class CheckFailure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Makes run_check() on this thread call the on_start/on_outcome hooks of `options`
+/// while it lives.
+class ActiveHooks {
+ public:
+  explicit ActiveHooks(const PluginCheckOptions& options);
+  ~ActiveHooks();
+  ActiveHooks(const ActiveHooks&) = delete;
+  ActiveHooks& operator=(const ActiveHooks&) = delete;
+
+ private:
+  const PluginCheckOptions* previous_;
+};
+
 /// Runs `body` as the check `check` of `component` and records its outcome: what it
 /// returns is the detail of a pass; a CheckFailure is a failure with its message; any
 /// other exception is a failure that says the component threw.

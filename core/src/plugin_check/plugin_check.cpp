@@ -65,8 +65,17 @@ std::string spec_problem(const sdk::ParamSpec& spec, ComponentKind kind) {
 
 }  // namespace
 
+namespace {
+// The hooks of the check_component() running on this thread, if any.
+thread_local const PluginCheckOptions* active_hooks = nullptr;
+}  // namespace
+
+ActiveHooks::ActiveHooks(const PluginCheckOptions& options) : previous_(active_hooks) { active_hooks = &options; }
+ActiveHooks::~ActiveHooks() { active_hooks = previous_; }
+
 void run_check(std::vector<CheckOutcome>& outcomes, const std::string& component, const std::string& check,
                const std::function<std::string()>& body) {
+  if (active_hooks && active_hooks->on_start) active_hooks->on_start(component, check);
   try {
     outcomes.push_back({component, check, true, body()});
   } catch (const CheckFailure& failure) {
@@ -74,6 +83,7 @@ void run_check(std::vector<CheckOutcome>& outcomes, const std::string& component
   } catch (const std::exception& e) {
     outcomes.push_back({component, check, false, "threw: " + first_line(e)});
   }
+  if (active_hooks && active_hooks->on_outcome) active_hooks->on_outcome(outcomes.back());
 }
 
 void check_schema(std::vector<CheckOutcome>& outcomes, const ComponentListing& component) {
@@ -128,15 +138,15 @@ std::string PluginCheckReport::table() const {
   return out.str();
 }
 
-PluginCheckReport check_plugin(const std::filesystem::path& file, const PluginCheckOptions& options) {
+namespace {
+
+// Loads `file` into `registry` (a registry of its own: only this plugin, so its names
+// cannot clash with others) and records the library's own rows.
+bool load_library(const std::filesystem::path& file, PluginRegistry& registry, std::vector<CheckOutcome>& outcomes) {
   using namespace plugin_check;
-  PluginCheckReport report;
-  report.file = file;
   const std::string library = "(library)";
-  // A registry of its own: only this plugin, so its names cannot clash with others.
-  PluginRegistry registry;
   bool loaded = false;
-  run_check(report.outcomes, library, "loads", [&] {
+  run_check(outcomes, library, "loads", [&] {
     if (!std::filesystem::is_regular_file(file)) throw CheckFailure("no such file: " + file.string());
     try {
       registry.load(file);
@@ -148,23 +158,64 @@ PluginCheckReport check_plugin(const std::filesystem::path& file, const PluginCh
     if (components.empty()) return std::string("loaded");
     return "plugin '" + components.front().plugin + "'";
   });
-  if (!loaded) return report;
-
+  if (!loaded) return false;
   const auto components = registry.components();
-  run_check(report.outcomes, library, "registers components", [&] {
+  run_check(outcomes, library, "registers components", [&] {
     if (components.empty()) throw CheckFailure("the registration function added no augmentation and no model");
     std::string names;
     for (const auto& c : components) names += (names.empty() ? "" : ", ") + c.name + " (" + to_string(c.kind) + ")";
     return names;
   });
-  for (const auto& component : components) {
-    check_schema(report.outcomes, component);
-    if (component.kind == ComponentKind::augmentation)
-      check_augmentation(report.outcomes, registry, component, options);
-    else
-      check_model(report.outcomes, registry, component, options);
-  }
+  return true;
+}
+
+void check_component(const PluginRegistry& registry, const ComponentListing& component,
+                     const PluginCheckOptions& options, std::vector<CheckOutcome>& outcomes) {
+  using namespace plugin_check;
+  const ActiveHooks hooks(options);
+  check_schema(outcomes, component);
+  if (component.kind == ComponentKind::augmentation)
+    check_augmentation(outcomes, registry, component, options);
+  else
+    check_model(outcomes, registry, component, options);
+}
+
+}  // namespace
+
+PluginCheckReport check_plugin(const std::filesystem::path& file, const PluginCheckOptions& options) {
+  PluginCheckReport report;
+  report.file = file;
+  PluginRegistry registry;
+  if (!load_library(file, registry, report.outcomes)) return report;
+  for (const auto& component : registry.components()) check_component(registry, component, options, report.outcomes);
   return report;
+}
+
+PluginCheckReport check_plugin_library(const std::filesystem::path& file, std::vector<std::string>& components) {
+  PluginCheckReport report;
+  report.file = file;
+  PluginRegistry registry;
+  components.clear();
+  if (load_library(file, registry, report.outcomes))
+    for (const auto& component : registry.components()) components.push_back(component.name);
+  return report;
+}
+
+std::vector<CheckOutcome> check_plugin_component(const std::filesystem::path& file, const std::string& name,
+                                                 const PluginCheckOptions& options) {
+  PluginRegistry registry;
+  try {
+    registry.load(file);
+  } catch (const Error& e) {
+    return {{name, "loads", false, e.what()}};
+  }
+  for (const auto& component : registry.components())
+    if (component.name == name) {
+      std::vector<CheckOutcome> outcomes;
+      check_component(registry, component, options, outcomes);
+      return outcomes;
+    }
+  return {{name, "is registered", false, "the library registers no component named '" + name + "'"}};
 }
 
 }  // namespace evoaug
