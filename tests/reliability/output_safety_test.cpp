@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "catch.h"
+#include "run_folder.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -24,23 +25,15 @@ using evoaug::testing::run_host;
 using evoaug::testing::TempDir;
 using evoaug::testing::without_timings;
 using evoaug::testing::write_file;
+using evoaug::testing::comparable;
+using evoaug::testing::promised_outputs;
+using evoaug::testing::quoted;
+using evoaug::testing::temporaries_in;
+using evoaug::testing::tiny_pipeline;
 
 namespace {
 
-// Tiny synthetic data (or `data`, a [data] table) and a tiny ChIP-seq CNN on one CPU
-// thread: a stage takes a second or two.
-std::string tiny_pipeline(int pretrain_epochs = 1, int sequences = 200, const std::string& data = "") {
-  return "[runtime]\ndevice = \"cpu\"\nthreads = 1\nseed = 3\noutput_dir = \"out\"\n\n" +
-         (data.empty() ? "[data]\nformat = \"synthetic\"\nnum_sequences = " + std::to_string(sequences) +
-                             "\nlength = 80\ntasks = 1\n\n"
-                       : data) +
-         "[model]\ntype = \"chip_cnn\"\nconv1_filters = 8\n\n"
-         "[augment]\nmax_augs_per_seq = 1\n[[augment.ops]]\ntype = \"mutation\"\nmutate_frac = 0.05\n\n"
-         "[pretrain]\nmax_epochs = " + std::to_string(pretrain_epochs) + "\npatience = 0\nbatch_size = 32\n\n"
-         "[finetune]\nmax_epochs = 1\nbatch_size = 32\n\n[evaluate]\nbatch_size = 64\n";
-}
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 // A pid that no process has: a child's, once it has exited and been reaped.
 pid_t dead_pid() {
@@ -63,21 +56,7 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
   return out;
 }
 
-// The temporaries ("*.tmp-*") anywhere under `dir`.
-std::vector<std::string> temporaries_in(const fs::path& dir) {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::recursive_directory_iterator(dir))
-    if (entry.path().filename().string().find(".tmp-") != std::string::npos) out.push_back(entry.path().string());
-  return out;
-}
 
-// What a finished `pretrain` (stages {"pretrain"}) or `run` promises in its folder.
-std::vector<fs::path> promised_outputs(const fs::path& out, const std::vector<std::string>& stages) {
-  std::vector<fs::path> files = {out / "report.json", out / "metrics.csv"};
-  for (const auto& stage : stages)
-    for (const char* which : {"best", "last"}) files.push_back(out / "checkpoints" / (stage + "-" + which + ".pt"));
-  return files;
-}
 
 std::string fasta(int count, int length) {
   std::string text;
@@ -85,14 +64,6 @@ std::string fasta(int count, int length) {
   return text;
 }
 
-// A report without what two equal runs in different folders may differ in.
-std::string comparable(const std::string& report) {
-  std::istringstream in(without_timings(report));
-  std::string out, line;
-  while (std::getline(in, line))
-    if (line.find("\"source\"") == std::string::npos) out += line + "\n";
-  return out;
-}
 
 // A tmpfs of a given size mounted on a folder for the life of the object (unmounted in
 // every path out of the test, failed checks included).

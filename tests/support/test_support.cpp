@@ -37,8 +37,11 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-HostRun run_host(const std::string& arguments) {
-  const std::string command = std::string(EVOAUG_TEST_HOST_EXECUTABLE) + " " + arguments + " 2>&1";
+HostRun run_host(const std::string& arguments) { return run_host_with("", arguments); }
+
+HostRun run_host_with(const std::string& environment, const std::string& arguments) {
+  const std::string command =
+      (environment.empty() ? "" : "env " + environment + " ") + EVOAUG_TEST_HOST_EXECUTABLE + " " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) throw Error("cannot run " + command);
   std::string output;

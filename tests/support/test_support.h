@@ -34,6 +34,8 @@ struct HostRun {
 };
 /// Runs `evoaug <arguments>` (the arguments are passed to the shell as written).
 HostRun run_host(const std::string& arguments);
+/// The same with `environment` ("NAME=value ...", shell-quoted as needed) set for it.
+HostRun run_host_with(const std::string& environment, const std::string& arguments);
 
 /// Writes `text` to `file`.
 void write_file(const std::filesystem::path& file, const std::string& text);
