@@ -1,0 +1,37 @@
+// What the file-reading fuzz targets share: the fuzzer's bytes as a file on disk (the
+// readers take paths), in a folder of this process, removed when done.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace evoaug::fuzz {
+
+class InputFile {
+ public:
+  InputFile(const std::uint8_t* data, std::size_t size, const std::string& name) {
+    static const std::filesystem::path folder = [] {
+      auto dir = std::filesystem::temp_directory_path() / ("evoaug-fuzz-" + std::to_string(::getpid()));
+      std::filesystem::create_directories(dir);
+      return dir;
+    }();
+    path_ = folder / name;
+    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  }
+  ~InputFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace evoaug::fuzz
