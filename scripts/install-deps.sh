@@ -13,6 +13,7 @@ packages=(
   libtomlplusplus-dev libspdlog-dev catch2
   libhdf5-dev zlib1g-dev
   python3-torch            # only for the test that loads a checkpoint from Python
+  clang libclang-rt-dev    # libFuzzer: the fuzz targets of tests/fuzz (a clang tree under build/fuzz)
 )
 
 missing=()
