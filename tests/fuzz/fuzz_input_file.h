@@ -2,6 +2,7 @@
 // readers take paths), in a folder of this process, removed when done.
 #pragma once
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -35,3 +36,9 @@ class InputFile {
 };
 
 }  // namespace evoaug::fuzz
+
+// libFuzzer calls this once: the readers' warnings would otherwise flood the output.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  spdlog::set_level(spdlog::level::off);
+  return 0;
+}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <functional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -250,4 +251,36 @@ TEST_CASE("Messages name the real problem: an empty or missing .h5, a checkpoint
   require_refused(saved);
   CHECK_THAT(saved.output, Contains("finetune-best.pt") && Contains("configuration saved in it") &&
                                Contains("d.h5") && Contains("does not exist"));
+}
+
+TEST_CASE("Every file of the fuzz corpus is read or refused with an error, never a crash", "[reliability][fuzz]") {
+  // The seed corpus of tests/fuzz and the inputs the fuzzers found (regression-*), through
+  // the host as a user would give them: data files to `data inspect`, pipelines (whose
+  // leading "--set" lines are overrides) to `check`.
+  const fs::path corpus = fs::path(EVOAUG_TEST_SOURCE_DIR) / "tests" / "fuzz" / "corpus";
+  int files = 0;
+  for (const char* kind : {"fuzz_fasta", "fuzz_hdf5"})
+    for (const auto& entry : fs::directory_iterator(corpus / kind)) {
+      const auto run = run_host("data inspect " + quoted(entry.path()));
+      INFO(entry.path() << ": " << run.output);
+      CHECK((run.exit_code == 0 || run.exit_code == 1));
+      if (run.exit_code == 1) require_refused(run);
+      ++files;
+    }
+  TempDir dir;
+  for (const auto& entry : fs::directory_iterator(corpus / "fuzz_pipeline")) {
+    std::istringstream in(evoaug::testing::read_file(entry.path()));
+    std::string line, text, sets;
+    while (std::getline(in, line)) {
+      if (text.empty() && line.rfind("--set ", 0) == 0) sets += " --set " + quoted(fs::path(line.substr(6)));
+      else text += line + "\n";
+    }
+    write_file(dir / "p.toml", text);
+    const auto run = run_host("check --header-only " + quoted(dir / "p.toml") + sets);
+    INFO(entry.path() << ": " << run.output);
+    CHECK((run.exit_code == 0 || run.exit_code == 1));
+    if (run.exit_code == 1) require_refused(run);
+    ++files;
+  }
+  CHECK(files >= 9);
 }
