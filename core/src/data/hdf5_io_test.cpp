@@ -234,6 +234,43 @@ TEST_CASE("HDF5: a declared shape beyond memory is refused by name before anythi
                                                  Contains("X_train (1000000000, 4, 1000)"));
 }
 
+TEST_CASE("HDF5: a non-standard stored type or a contiguous dataset missing its data is refused by name",
+          "[data]") {
+  TempDir dir;
+  const auto file = dir / "odd.h5";
+  const at::Tensor x = torch::one_hot(torch::randint(0, 4, {6, 10}), 4).permute({0, 2, 1}).to(torch::kUInt8);
+  const at::Tensor y = torch::rand({6, 2});
+
+  // An integer whose precision is not its size: the HDF5 library's own conversion of such
+  // a type overran a stack buffer on a corrupt file (the fuzzer's regression input).
+  write_raw(file, six(x, y));
+  {
+    H5::H5File h5(file.string(), H5F_ACC_RDWR);
+    h5.unlink("Y_valid");
+    H5::IntType odd(H5::PredType::STD_I32LE);
+    odd.setPrecision(20);
+    const hsize_t dims[2] = {6, 2};
+    std::vector<std::int32_t> values(12, 1);
+    h5.createDataSet("Y_valid", odd, H5::DataSpace(2, dims)).write(values.data(), H5::PredType::NATIVE_INT32);
+  }
+  CHECK_THROWS_WITH(read_hdf5_header(file), Contains("odd.h5") && Contains("'Y_valid'") &&
+                                                Contains("standard float or integer type"));
+
+  // A contiguous dataset created but never written: the library would fill it silently.
+  write_raw(file, six(x, y));
+  {
+    H5::H5File h5(file.string(), H5F_ACC_RDWR);
+    h5.unlink("X_test");
+    const hsize_t dims[3] = {6, 4, 10};
+    h5.createDataSet("X_test", H5::PredType::STD_U8LE, H5::DataSpace(3, dims));
+  }
+  CHECK_THROWS_WITH(read_hdf5_header(file), Contains("'X_test'") && Contains("declares 240 bytes") &&
+                                                Contains("stores 0 bytes") && Contains("damaged or unfinished"));
+  // The same files written whole are read.
+  write_raw(file, six(x, y));
+  CHECK(read_hdf5_dataset(file).test.x.size(0) == 6);
+}
+
 TEST_CASE("A file named .h5 that is empty or missing is described as such, not as FASTA", "[data]") {
   TempDir dir;
   evoaug::testing::write_file(dir / "empty.h5", "");
