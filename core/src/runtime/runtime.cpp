@@ -1,5 +1,8 @@
 // The embedding API (evoaug/runtime.h): Runtime owns a plugin registry; a Pipeline is a
-// validated pipeline file that runs its stages and writes the run's outputs.
+// validated pipeline file that runs its stages (Runner) and its evaluations. What this
+// file delegates: the device and data (session.h), the output folder's policy
+// (output_folder.h), the configuration diff of a refused resume (config_diff.h), the
+// report (train/report.h), the predictions' input and TSV (prediction.h).
 #include "evoaug/runtime.h"
 
 #include <spdlog/spdlog.h>
@@ -8,16 +11,16 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "data/data_config.h"
 #include "evoaug/cpu_memory.h"
-#include "data/fasta.h"
-#include "data/hdf5_io.h"
 #include "model/model_summary.h"
+#include "runtime/config_diff.h"
+#include "runtime/output_folder.h"
 #include "runtime/pipeline_setup.h"
+#include "runtime/prediction.h"
+#include "runtime/session.h"
 #include "train/checkpoint.h"
 #include "train/label_check.h"
 #include "train/report.h"
@@ -38,112 +41,6 @@ struct Pipeline::Impl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// What a command needs before it trains or evaluates: device, threads, data, folders.
-struct Session {
-  c10::Device device = c10::kCPU;
-  Dataset data;
-  fs::path output_dir;
-};
-
-// The data as every command (and `check`) loads it, with the checks loading makes.
-Dataset load_checked_data(const PipelineSetup& setup) {
-  Dataset d = load_dataset(setup.file, setup.runtime.seed);
-  if (d.alphabet() != setup.data.alphabet || d.length() != setup.data.length || d.tasks() != setup.data.tasks)
-    throw Error(d.source + ": the data loaded has shape (A=" + std::to_string(d.alphabet()) + ", L=" +
-                std::to_string(d.length()) + ", T=" + std::to_string(d.tasks()) + ") but its header said (A=" +
-                std::to_string(setup.data.alphabet) + ", L=" + std::to_string(setup.data.length) +
-                ", T=" + std::to_string(setup.data.tasks) + ")");
-  return d;
-}
-
-Session open_session(const PipelineSetup& setup, bool writes_outputs) {
-  Session session;
-  session.device = resolve_device(setup.runtime.device, setup.runtime.require_device);
-  check_precision(setup.runtime.precision, session.device);
-  if (setup.runtime.threads > 0) at::set_num_threads(setup.runtime.threads);
-  session.output_dir = setup.output_dir();
-  if (writes_outputs) {
-    fs::create_directories(session.output_dir / "checkpoints");
-    spdlog::info("output folder: {}", fs::absolute(session.output_dir).lexically_normal().string());
-  }
-  session.data = load_checked_data(setup);
-  const auto& d = session.data;
-  spdlog::info("data: {} ({} train, {} valid, {} test sequences of length {}, {} task(s)); device {}", d.source,
-               d.train.size(), d.valid.size(), d.test.size(), d.length(), d.tasks(), session.device.str());
-  return session;
-}
-
-fs::path checkpoint_path(const Session& s, const std::string& stage, const std::string& which) {
-  return s.output_dir / "checkpoints" / (stage + "-" + which + ".pt");
-}
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// metrics.csv rows to start a fresh stage with: those of other stages already in the
-// file (a `finetune` after a separate `pretrain` keeps the pretraining rows).
-std::string history_before(const fs::path& metrics_csv, const std::string& stage, sdk::OutputKind kind) {
-  const std::string header = metrics_csv_header(kind);
-  std::string out = header;
-  std::istringstream in(read_text(metrics_csv));
-  std::string line;
-  if (!std::getline(in, line) || line + "\n" != header) return header;
-  while (std::getline(in, line))
-    if (!line.empty() && line.rfind(stage + ",", 0) != 0 && line.rfind("finetune,", 0) != 0) out += line + "\n";
-  return out;
-}
-
-// The resolved TOML as "table.key = value" lines, so that two configurations can be
-// compared key by key (a resolved file has one key per line, tables as [headers]).
-std::vector<std::string> qualified_lines(const std::string& toml_text) {
-  std::vector<std::string> out;
-  std::istringstream in(toml_text);
-  std::string line, table;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    if (line.front() == '[') {
-      table = line;
-      continue;
-    }
-    out.push_back(table + " " + line);
-  }
-  return out;
-}
-
-// What changed between the checkpoint's configuration and this one, a few keys at most.
-std::string config_differences(const std::string& saved, const std::string& now) {
-  const std::vector<std::string> before = qualified_lines(saved), after = qualified_lines(now);
-  const auto missing_from = [](const std::vector<std::string>& lines, const std::string& line) {
-    return std::find(lines.begin(), lines.end(), line) == lines.end();
-  };
-  std::vector<std::string> changes;
-  for (const auto& line : before)
-    if (missing_from(after, line)) changes.push_back("was " + line);
-  for (const auto& line : after)
-    if (missing_from(before, line)) changes.push_back("now " + line);
-  std::string out;
-  for (std::size_t i = 0; i < changes.size() && i < 6; ++i) out += (i ? "; " : "") + changes[i];
-  if (changes.size() > 6) out += "; ...";
-  return out.empty() ? "the order of keys" : out;
-}
-
-// The first of NAME.EXT, NAME-2.EXT, NAME-3.EXT, ... in `dir` that is free: where a file
-// that must not be lost is kept aside.
-fs::path free_name(const fs::path& dir, const std::string& name, const std::string& ext) {
-  fs::path candidate = dir / (name + ext);
-  for (int n = 2; fs::exists(fs::symlink_status(candidate)); ++n)
-    candidate = dir / (name + "-" + std::to_string(n) + ext);
-  return candidate;
-}
-
-bool contains(const std::vector<std::string>& items, const std::string& item) {
-  return std::find(items.begin(), items.end(), item) != items.end();
-}
 
 const StageSettings& stage_settings(const PipelineSetup& setup, const std::string& stage) {
   return stage == "finetune" ? setup.finetune : setup.pretrain;
@@ -197,7 +94,7 @@ class Runner {
     std::vector<std::string> stages;
     if (pretrain) stages.push_back("pretrain");
     if (finetune) stages.push_back("finetune");
-    prepare_output_folder(stages, finetune_from);
+    prepare_output_folder(session_.output_dir, stages, finetune_from, setup_.file, {options_.resume, options_.overwrite});
     std::optional<fs::path> start_from = finetune_from;
     if (pretrain) {
       const StageResult r = run_stage("pretrain", std::nullopt);
@@ -207,11 +104,11 @@ class Runner {
       // A stop that came during pretraining's last epoch (or its test) is honoured here,
       // before fine-tuning starts, not after its first batch.
       if (pretrain && stop_requested())
-        throw Interrupted("pretrain finished and is saved in " + checkpoint_path(session_, "pretrain", "last").string() +
+        throw Interrupted("pretrain finished and is saved in " + checkpoint_path(session_.output_dir, "pretrain", "last").string() +
                           "; stopped before fine-tuning. Run the same command again with --resume to continue.");
       run_stage("finetune", start_from);
     }
-    check_promised_outputs(stages);
+    check_promised_outputs(session_.output_dir, stages);
     return result_;
   }
 
@@ -232,8 +129,8 @@ class Runner {
     run.prefetch = setup_.runtime.prefetch;
     run.seed = setup_.runtime.seed;
     run.eval_batch_size = setup_.evaluate.batch_size;
-    run.best_checkpoint = checkpoint_path(session_, stage, "best");
-    run.last_checkpoint = checkpoint_path(session_, stage, "last");
+    run.best_checkpoint = checkpoint_path(session_.output_dir, stage, "best");
+    run.last_checkpoint = checkpoint_path(session_.output_dir, stage, "last");
     run.metrics_csv = metrics_csv;
     run.identity = identity_;
     run.callbacks = callbacks_;
@@ -286,107 +183,6 @@ class Runner {
   }
 
   bool stop_requested() const { return stop_.load() || (options_.handle_signals && received_stop_signal() != 0); }
-
-  // Decides everything first (what the run would replace, what it keeps aside, what it
-  // refuses) and only then touches the folder, so that a refused run changes nothing.
-  // Nothing a user made is removed silently: a fresh start replaces the checkpoints of the
-  // stages it writes, and a report of those stages only, when told to (--overwrite); the
-  // results of a stage it does not write are never replaced.
-  void prepare_output_folder(const std::vector<std::string>& stages, const std::optional<fs::path>& finetune_from) {
-    if (stages.empty()) return;
-    const fs::path& dir = session_.output_dir;
-    const fs::path report = dir / "report.json";
-    const fs::path metrics = dir / "metrics.csv";
-    const std::string command = stages.size() == 2 ? "run" : stages.front();
-
-    std::vector<fs::path> checkpoints, written = {report, metrics};
-    for (const auto& stage : stages)
-      for (const char* which : {"best", "last"}) checkpoints.push_back(checkpoint_path(session_, stage, which));
-    written.insert(written.end(), checkpoints.begin(), checkpoints.end());
-    refuse_outputs_over_inputs(written, finetune_from);
-
-    // A report that holds a stage this command does not run (or that cannot be read) is
-    // kept aside under a free name; a report of its own stages is replaced.
-    bool report_kept_aside = false, report_replaced = false;
-    if (fs::exists(report)) {
-      const auto held = report_stages(read_text(report));
-      const bool own = held && std::all_of(held->begin(), held->end(),
-                                           [&](const std::string& stage) { return contains(stages, stage); });
-      report_kept_aside = !own;
-      report_replaced = own && !options_.resume;
-    }
-    // A fresh pretraining starts metrics.csv over, dropping the fine-tuning rows too; when
-    // it keeps the fine-tuning checkpoints (pretrain only), those rows are kept aside.
-    const bool metrics_kept_aside = !options_.resume && command == "pretrain" && fs::exists(metrics) &&
-                                    read_text(metrics).find("\nfinetune,") != std::string::npos;
-
-    std::vector<fs::path> replaced;
-    if (!options_.resume)
-      for (const auto& file : checkpoints)
-        if (fs::exists(file)) replaced.push_back(file);
-    if (report_replaced) replaced.push_back(report);
-    std::vector<std::string> replaced_names;
-    for (const auto& file : replaced) replaced_names.push_back(file.filename().string());
-    if (!replaced.empty() && !options_.overwrite)
-      throw Error("output folder '" + dir.string() + "' already holds an earlier run (" + join(replaced_names) +
-                  "). Continue it with --resume, replace it with --overwrite, or choose another folder with "
-                  "--set runtime.output_dir=DIR.");
-
-    // Decided; now the folder changes.
-    if (report_kept_aside) {
-      const fs::path kept = free_name(dir, "report.before-" + command, ".json");
-      fs::rename(report, kept);
-      spdlog::info("the earlier report.json holds results this {} does not write; it is kept as {}", command,
-                   kept.string());
-    }
-    if (metrics_kept_aside) {
-      const fs::path kept = free_name(dir, "metrics.before-" + command, ".csv");
-      fs::copy_file(metrics, kept);
-      spdlog::info("the earlier metrics.csv holds fine-tuning rows; it is kept as {}", kept.string());
-    }
-    for (const auto& file : replaced) fs::remove(file);
-    if (!replaced.empty())
-      spdlog::info("--overwrite: removed the earlier run's {} in {}", join(replaced_names), dir.string());
-    if (!options_.resume && command == "pretrain")
-      for (const char* which : {"best", "last"})
-        if (const fs::path kept = checkpoint_path(session_, "finetune", which); fs::exists(kept))
-          spdlog::warn("{} is kept: it was fine-tuned from the earlier pretraining, not from this one", kept.string());
-    for (const fs::path& folder : {dir, dir / "checkpoints"}) remove_stale_temporaries(folder);
-  }
-
-  // No file the run writes may be one it reads: the fine-tuning's starting checkpoint,
-  // the pipeline file, the data.
-  void refuse_outputs_over_inputs(const std::vector<fs::path>& written, const std::optional<fs::path>& finetune_from) {
-    if (finetune_from)
-      for (const auto& file : written)
-        if (same_file(file, *finetune_from))
-          throw Error("cannot fine-tune from '" + finetune_from->string() + "': this run writes " +
-                      file.string() + " and would replace it. Copy it elsewhere first, or set another output " +
-                      "folder with --set runtime.output_dir=DIR.");
-    std::vector<NamedPath> inputs = data_files(setup_.file);
-    if (fs::exists(setup_.file.source_name)) inputs.push_back({"pipeline", setup_.file.source_name});
-    for (const auto& file : written)
-      for (const auto& input : inputs)
-        if (same_file(file, input.path))
-          throw Error("output folder '" + session_.output_dir.string() + "': this run writes " + file.string() +
-                      ", which is the " + input.what + " file '" + input.path.string() +
-                      "' it reads. Set another output folder with --set runtime.output_dir=DIR.");
-  }
-
-  // What a command that ends without an error promises (docs/outputs.md). A file removed
-  // while the run went on, or lost to a fault that the run did not see, fails it by name.
-  void check_promised_outputs(const std::vector<std::string>& stages) const {
-    if (stages.empty()) return;
-    std::vector<fs::path> promised = {session_.output_dir / "report.json", session_.output_dir / "metrics.csv"};
-    for (const auto& stage : stages)
-      for (const char* which : {"best", "last"}) promised.push_back(checkpoint_path(session_, stage, which));
-    std::vector<std::string> missing;
-    for (const auto& file : promised)
-      if (!fs::exists(file)) missing.push_back(file.string());
-    if (!missing.empty())
-      throw Error("the run ended, but output(s) it promises are missing: " + join(missing) +
-                  " (removed while it ran?). Run it again with --overwrite to write them afresh.");
-  }
 
   void write_report() {
     ReportContents report;
@@ -535,53 +331,11 @@ void Pipeline::predict(const fs::path& checkpoint, const fs::path& input, const 
   if (s.runtime.threads > 0) at::set_num_threads(s.runtime.threads);
   auto model = model_from_checkpoint(*impl_->registry, s, checkpoint, device, nullptr);
 
-  std::vector<std::string> ids;
-  at::Tensor x;
-  const std::string name = input.filename().string();
-  const bool hdf5 = input.extension() == ".h5" || input.extension() == ".hdf5";
-  if (hdf5) {
-    // The test split of a file in the paper's layout.
-    x = read_hdf5_dataset(input).test.x;
-    for (std::int64_t i = 0; i < x.size(0); ++i) ids.push_back("test_" + std::to_string(i));
-  } else {
-    std::vector<std::string> sequences;
-    for (auto& record : read_fasta(input)) {
-      if (static_cast<std::int64_t>(record.sequence.size()) != s.data.length)
-        throw Error(input.string() + ":" + std::to_string(record.line) + ": sequence '" + record.id + "' has length " +
-                    std::to_string(record.sequence.size()) + "; the model was trained on length " +
-                    std::to_string(s.data.length));
-      ids.push_back(record.id);
-      sequences.push_back(std::move(record.sequence));
-    }
-    if (sequences.empty()) throw Error(input.string() + ": no sequences");
-    x = one_hot_encode(sequences, NPolicy::uniform);
-  }
-  if (x.size(1) != s.data.alphabet || x.size(2) != s.data.length)
-    throw Error(input.string() + ": sequences of shape (" + std::to_string(x.size(1)) + ", " +
-                std::to_string(x.size(2)) + "); the model was trained on (" + std::to_string(s.data.alphabet) +
-                ", " + std::to_string(s.data.length) + ")");
-
-  at::Tensor outputs = predict_outputs(*model, x, *s.augment, device, s.evaluate.batch_size, s.runtime.seed);
+  const PredictionInput in = read_prediction_input(input, s.data.alphabet, s.data.length);
+  at::Tensor outputs = predict_outputs(*model, in.x, *s.augment, device, s.evaluate.batch_size, s.runtime.seed);
   if (model->output_kind() == sdk::OutputKind::logits) outputs = torch::sigmoid(outputs);
-  outputs = outputs.to(torch::kFloat64).contiguous();
-
-  std::ostringstream tsv;
-  tsv << "id";
-  for (std::int64_t t = 0; t < outputs.size(1); ++t)
-    tsv << "\t" << (t < static_cast<std::int64_t>(s.data.task_names.size()) ? s.data.task_names[t] : "task_" + std::to_string(t));
-  tsv << "\n";
-  const auto values = outputs.accessor<double, 2>();
-  char cell[32];
-  for (std::int64_t i = 0; i < outputs.size(0); ++i) {
-    tsv << ids[i];
-    for (std::int64_t t = 0; t < outputs.size(1); ++t) {
-      std::snprintf(cell, sizeof cell, "\t%.6g", values[i][t]);
-      tsv << cell;
-    }
-    tsv << "\n";
-  }
-  write_file_atomically(output, tsv.str());
-  spdlog::info("predict: {} sequences from {} -> {}", ids.size(), name, output.string());
+  write_file_atomically(output, predictions_tsv(in.ids, outputs, s.data.task_names));
+  spdlog::info("predict: {} sequences from {} -> {}", in.ids.size(), input.filename().string(), output.string());
 }
 
 // ----------------------------------------------------------------------------- Runtime

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "evoaug/runtime.h"
+#include "evoaug/training_results.h"
 #include "evoaug/sdk/model.h"
 
 namespace evoaug {

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "evoaug/runtime.h"
+#include "evoaug/training_results.h"
 #include "evoaug/sdk/model.h"
 
 namespace evoaug {

@@ -11,7 +11,7 @@
 
 #include "evoaug/augment_pipeline.h"
 #include "evoaug/dataset.h"
-#include "evoaug/runtime.h"
+#include "evoaug/training_results.h"
 #include "evoaug/sdk/model.h"
 #include "train/checkpoint.h"
 #include "train/seeds.h"
