@@ -29,6 +29,7 @@
 #include "evoaug/augment_pipeline.h"
 #include "evoaug/error.h"
 #include "runtime/pipeline_setup.h"
+#include "util/json.h"
 
 namespace evoaug::cli {
 namespace {
@@ -145,7 +146,7 @@ int bench_augment(const HostContext& host, const Argv& argv) {
     out.insert("repeats", repeats);
     out.insert("target_ratio", kTargetRatio);
     out.insert("sweep", std::move(sweep));
-    std::cout << toml::json_formatter(out) << "\n";
+    std::cout << to_json(out) << "\n";
     return 0;
   }
   std::printf("evoaug bench augment: batch %lld x %lld x %lld on %s, DeepSTARR settings (2 ops per sequence, "

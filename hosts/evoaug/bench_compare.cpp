@@ -33,6 +33,7 @@
 #include "evoaug/error.h"
 #include "evoaug/runtime.h"
 #include "python_worker.h"
+#include "util/json.h"
 
 namespace evoaug::cli {
 namespace fs = std::filesystem;
@@ -245,7 +246,7 @@ int bench_compare(const HostContext& host, const Argv& argv) {
                     {"python_malloc", malloc_mode},
                     {"steps", std::move(step_table)},
                     {"epochs", std::move(epoch_table)}};
-    std::cout << toml::json_formatter(out) << "\n";
+    std::cout << to_json(out) << "\n";
     return 0;
   }
   std::printf("evoaug bench compare: training step, batch %lld, evoaug (C++) vs Python PyTorch (%s, malloc %s), "

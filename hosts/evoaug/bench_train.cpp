@@ -27,6 +27,7 @@
 #include "evoaug/cpu_memory.h"
 #include "evoaug/error.h"
 #include "runtime/pipeline_setup.h"
+#include "util/json.h"
 
 namespace evoaug::cli {
 namespace {
@@ -115,7 +116,7 @@ int bench_train(const HostContext& host, const Argv& argv) {
                                   {"calls_per_step", static_cast<double>(profile[i].calls) / 3.0}});
       out.insert("profile", std::move(top));
     }
-    std::cout << toml::json_formatter(out) << "\n";
+    std::cout << to_json(out) << "\n";
     return 0;
   }
   std::printf("evoaug bench train: %s, batch %lld x %lld x %lld (model built for L = %lld, %lld parameters), "

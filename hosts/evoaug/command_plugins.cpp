@@ -9,6 +9,7 @@
 #include "config/schema_check.h"
 #include "evoaug/error.h"
 #include "toml_reference.h"
+#include "util/json.h"
 
 namespace evoaug::cli {
 namespace {
@@ -73,8 +74,7 @@ int command_plugins(const HostContext& host, const Argv& argv) {
     toml::array failed;
     for (const auto& f : registry->failures())
       failed.push_back(toml::table{{"file", f.file.string()}, {"reason", f.reason}});
-    std::cout << toml::json_formatter(toml::table{{"components", std::move(list)}, {"failed", std::move(failed)}})
-              << "\n";
+    std::cout << to_json(toml::table{{"components", std::move(list)}, {"failed", std::move(failed)}}) << "\n";
     return 0;
   }
   std::printf("%-13s %-20s %-8s %s\n", "KIND", "NAME", "VERSION", "FILE");

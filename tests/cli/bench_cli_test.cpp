@@ -13,10 +13,10 @@ using evoaug::testing::Contains;
 using evoaug::testing::run_host;
 
 namespace {
-/// The number after `"key" : ` in the JSON a bench prints; fails the test when absent.
+/// The number after `"key": ` in the JSON a bench prints; fails the test when absent.
 double json_number(const std::string& json, const std::string& key) {
   std::smatch match;
-  const std::regex pattern("\"" + key + "\" : ([-+0-9.eE]+)");
+  const std::regex pattern("\"" + key + "\": ([-+0-9.eE]+)");
   INFO("key " << key);
   REQUIRE(std::regex_search(json, match, pattern));
   return std::stod(match[1]);
@@ -45,8 +45,8 @@ TEST_CASE("evoaug bench train --json times the trainer's step without and with a
   CHECK(json_number(run.output, "step_aug_ms") > 0);
   CHECK(json_number(run.output, "prepare_ms") > 0);
   CHECK(json_number(run.output, "prepare_aug_ms") > 0);
-  CHECK_THAT(run.output, Contains("\"augment_ms\" : ") && Contains("\"overhead_pct\" : "));
-  CHECK_THAT(run.output, Contains("\"cpu_cache\" : true") && Contains("\"precision\" : \"fp32\""));
+  CHECK_THAT(run.output, Contains("\"augment_ms\": ") && Contains("\"overhead_pct\": "));
+  CHECK_THAT(run.output, Contains("\"cpu_cache\": true") && Contains("\"precision\": \"fp32\""));
   CHECK(json_number(run.output, "batch") == 128);
   CHECK(json_number(run.output, "length") == 200);
   CHECK(json_number(run.output, "model_length") == 220);   // insertion padding
@@ -66,7 +66,7 @@ TEST_CASE("evoaug bench train --system-malloc and --precision bf16 run, fp16 on 
   const auto system = run_host("--log-level warn bench train --model chip_cnn --repeats 1 --system-malloc --json");
   INFO(system.output);
   REQUIRE(system.exit_code == 0);
-  CHECK_THAT(system.output, Contains("\"cpu_cache\" : false"));
+  CHECK_THAT(system.output, Contains("\"cpu_cache\": false"));
   const auto bf16 = run_host("--log-level warn bench train --model chip_cnn --repeats 1 --precision bf16 --json");
   INFO(bf16.output);
   REQUIRE(bf16.exit_code == 0);
@@ -94,7 +94,7 @@ TEST_CASE("evoaug bench compare --json times evoaug and Python PyTorch side by s
   CHECK(json_number(run.output, "python_augment_s") > 0);
   CHECK(json_number(run.output, "data_wait_pct") >= 0);
   CHECK(json_number(run.output, "data_wait_pct") <= 100);
-  CHECK_THAT(run.output, Contains("\"python_malloc\" : \"tuned\""));
+  CHECK_THAT(run.output, Contains("\"python_malloc\": \"tuned\""));
 }
 
 TEST_CASE("evoaug bench compare names a bad option value") {

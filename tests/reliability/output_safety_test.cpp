@@ -33,6 +33,11 @@ using evoaug::testing::tiny_pipeline;
 
 namespace {
 
+// A stage's entry in report.json's "stages" (the configuration holds tables of the same
+// names, one level up).
+const std::string kStagePretrain = "\"pretrain\": {\n      \"epochs_run\"";
+const std::string kStageFinetune = "\"finetune\": {\n      \"epochs_run\"";
+
 
 
 // A pid that no process has: a child's, once it has exited and been reaped.
@@ -187,7 +192,7 @@ TEST_CASE("Fine-tuning never loses the pretraining report, and a refused command
   REQUIRE(run_host("--log-level warn pretrain " + p).exit_code == 0);
   const fs::path out = dir / "out";
   const std::string pretraining = read_file(out / "report.json");
-  REQUIRE_THAT(pretraining, Contains("\"pretrain\": {"));
+  REQUIRE_THAT(pretraining, Contains(kStagePretrain));
   fs::copy_file(out / "checkpoints" / "pretrain-best.pt", dir / "start.pt");
   const std::string finetune = "finetune " + p + " --from " + quoted(dir / "start.pt");
 
@@ -196,7 +201,7 @@ TEST_CASE("Fine-tuning never loses the pretraining report, and a refused command
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(read_file(out / "report.before-finetune.json") == pretraining);
-  CHECK_THAT(read_file(out / "report.json"), Contains("\"finetune\": {") && !Contains("\"pretrain\": {"));
+  CHECK_THAT(read_file(out / "report.json"), Contains(kStageFinetune) && !Contains(kStagePretrain));
 
   // Fine-tuning again, twice, with --overwrite: its own report is replaced, never the kept one.
   for (int i = 0; i < 2; ++i) {
@@ -204,7 +209,7 @@ TEST_CASE("Fine-tuning never loses the pretraining report, and a refused command
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
     CHECK(read_file(out / "report.before-finetune.json") == pretraining);
-    CHECK_THAT(read_file(out / "report.json"), Contains("\"finetune\": {") && !Contains("\"pretrain\": {"));
+    CHECK_THAT(read_file(out / "report.json"), Contains(kStageFinetune) && !Contains(kStagePretrain));
   }
   CHECK_FALSE(fs::exists(out / "report.before-finetune-2.json"));
 
@@ -250,7 +255,7 @@ TEST_CASE("pretrain --overwrite replaces only the stages it writes", "[reliabili
   // The report and the metrics rows of the fine-tuning it does not redo are kept aside.
   CHECK(read_file(out / "report.before-pretrain.json") == report);
   CHECK(read_file(out / "metrics.before-pretrain.csv") == metrics);
-  CHECK_THAT(read_file(out / "report.json"), Contains("\"pretrain\": {") && !Contains("\"finetune\": {"));
+  CHECK_THAT(read_file(out / "report.json"), Contains(kStagePretrain) && !Contains(kStageFinetune));
 }
 
 TEST_CASE("Temporaries of a dead process are removed when a run folder opens", "[reliability][temporaries]") {
@@ -366,6 +371,6 @@ TEST_CASE("A full disk while a run writes: after --resume every promised output 
   const std::string metrics = read_file(out / "metrics.csv");
   CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 2);  // the header and the one epoch
   CHECK_THAT(metrics, Contains("\npretrain,1,"));
-  CHECK_THAT(read_file(out / "report.json"), Contains("\"pretrain\": {"));
+  CHECK_THAT(read_file(out / "report.json"), Contains(kStagePretrain));
   CHECK(temporaries_in(disk).empty());
 }

@@ -11,6 +11,7 @@
 #include "data/data_config.h"
 #include "evoaug/error.h"
 #include "train/trainer.h"
+#include "util/json.h"
 
 namespace evoaug {
 namespace {
@@ -52,9 +53,7 @@ std::string PipelineSetup::resolved_toml() const {
 }
 
 std::string PipelineSetup::resolved_json() const {
-  std::ostringstream out;
-  out << toml::json_formatter{resolved};
-  return out.str();
+  return to_json(resolved);
 }
 
 std::unique_ptr<PipelineSetup> build_setup(PipelineFile file, PluginRegistry& registry) {

@@ -87,7 +87,7 @@ TEST_CASE("A run writes report.json, metrics.csv and checkpoints", "[runtime]") 
                           "\"pretrain\": {", "\"finetune\": {", "\"epochs_run\": 2", "\"best_epoch\"",
                           "\"stop_reason\": \"max_epochs\"", "\"test\": {", "\"mean\": {", "\"auroc\"", "\"aupr\"",
                           "\"accuracy\"", "\"tasks\": [", "\"components\": [", "\"name\": \"chip_cnn\"",
-                          "\"configuration\": {", "\"learning_rate\" : 0.0001", "\"wall_seconds\""})
+                          "\"configuration\": {", "\"learning_rate\": 0.0001", "\"wall_seconds\""})
     CHECK_THAT(report, Contains(key));
   CHECK(report.find("nan") == std::string::npos);
 

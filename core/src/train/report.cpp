@@ -6,16 +6,10 @@
 
 #include "evoaug/build_config.h"
 #include "train/metrics.h"
+#include "util/json.h"
 
 namespace evoaug {
 namespace {
-
-std::string number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.10g", v);
-  return buffer;
-}
 
 std::string csv_number(double v) {
   if (std::isnan(v)) return "nan";
@@ -24,69 +18,17 @@ std::string csv_number(double v) {
   return buffer;
 }
 
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-// A JSON object written member by member, indented by nesting depth.
-class Object {
- public:
-  explicit Object(int depth) : depth_(depth) {}
-  Object& add(const std::string& key, const std::string& json_value) {
-    members_.push_back(quoted(key) + ": " + json_value);
-    return *this;
-  }
-  std::string str() const {
-    if (members_.empty()) return "{}";
-    const std::string inner(2 * (depth_ + 1), ' ');
-    std::string out = "{\n";
-    for (std::size_t i = 0; i < members_.size(); ++i)
-      out += inner + members_[i] + (i + 1 < members_.size() ? ",\n" : "\n");
-    return out + std::string(2 * depth_, ' ') + "}";
-  }
-
- private:
-  int depth_;
-  std::vector<std::string> members_;
-};
-
-std::string array(const std::vector<std::string>& items, int depth) {
-  if (items.empty()) return "[]";
-  const std::string inner(2 * (depth + 1), ' ');
-  std::string out = "[\n";
-  for (std::size_t i = 0; i < items.size(); ++i) out += inner + items[i] + (i + 1 < items.size() ? ",\n" : "\n");
-  return out + std::string(2 * depth, ' ') + "]";
-}
-
 std::string metrics_json(const Metrics& m, int depth) {
   std::vector<std::string> tasks;
   for (std::size_t t = 0; t < m.tasks.size(); ++t) {
-    Object task(depth + 2);
-    task.add("name", quoted(m.tasks[t]));
-    for (const auto& [name, values] : m.per_task) task.add(name, number(t < values.size() ? values[t] : NAN));
+    JsonObject task(depth + 2);
+    task.add("name", json_quoted(m.tasks[t]));
+    for (const auto& [name, values] : m.per_task) task.add(name, json_number(t < values.size() ? values[t] : NAN));
     tasks.push_back(task.str());
   }
-  Object mean(depth + 1);
-  for (const auto& [name, value] : m.mean) mean.add(name, number(value));
-  return Object(depth).add("loss", number(m.loss)).add("mean", mean.str()).add("tasks", array(tasks, depth + 1)).str();
+  JsonObject mean(depth + 1);
+  for (const auto& [name, value] : m.mean) mean.add(name, json_number(value));
+  return JsonObject(depth).add("loss", json_number(m.loss)).add("mean", mean.str()).add("tasks", json_array(tasks, depth + 1)).str();
 }
 
 // Indents every line after the first of an already formatted JSON text.
@@ -120,33 +62,33 @@ std::string metrics_csv_row(const EpochSummary& e, sdk::OutputKind kind) {
 }
 
 std::string report_json(const ReportContents& r) {
-  Object stages(1);
+  JsonObject stages(1);
   for (const auto& s : r.result.stages) {
-    Object stage(2);
+    JsonObject stage(2);
     stage.add("epochs_run", std::to_string(s.epochs_run))
         .add("best_epoch", std::to_string(s.best_epoch))
-        .add("best_valid_loss", number(s.best_valid_loss))
-        .add("stop_reason", quoted(s.stop_reason))
-        .add("wall_seconds", number(s.seconds))
-        .add("checkpoint", quoted(s.best_checkpoint.lexically_relative(r.result.output_dir).generic_string()))
+        .add("best_valid_loss", json_number(s.best_valid_loss))
+        .add("stop_reason", json_quoted(s.stop_reason))
+        .add("wall_seconds", json_number(s.seconds))
+        .add("checkpoint", json_quoted(s.best_checkpoint.lexically_relative(r.result.output_dir).generic_string()))
         .add("test", metrics_json(s.test, 3));
     stages.add(s.stage, stage.str());
   }
   std::vector<std::string> components;
   for (const auto& [name, version] : r.components)
-    components.push_back(Object(2).add("name", quoted(name)).add("version", quoted(version)).str());
+    components.push_back(JsonObject(2).add("name", json_quoted(name)).add("version", json_quoted(version)).str());
 
-  Object root(0);
-  root.add("format", quoted("evoaug-report"))
+  JsonObject root(0);
+  root.add("format", json_quoted("evoaug-report"))
       .add("format_version", "1")
-      .add("evoaug_version", quoted(EVOAUG_VERSION))
-      .add("source", quoted(r.source))
+      .add("evoaug_version", json_quoted(EVOAUG_VERSION))
+      .add("source", json_quoted(r.source))
       .add("seed", std::to_string(r.result.seed))
-      .add("device", quoted(r.result.device))
+      .add("device", json_quoted(r.result.device))
       .add("threads", std::to_string(r.threads))
-      .add("wall_seconds", number(r.wall_seconds))
+      .add("wall_seconds", json_number(r.wall_seconds))
       .add("stages", stages.str())
-      .add("components", array(components, 1))
+      .add("components", json_array(components, 1))
       .add("configuration", r.configuration_json.empty() ? "{}" : indent_json(r.configuration_json, 1));
   return root.str() + "\n";
 }
