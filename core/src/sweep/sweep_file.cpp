@@ -44,7 +44,7 @@ std::string inline_text(const toml::node& node) {
   if (auto* i = node.as_integer()) out << i->get();
   else if (auto* f = node.as_floating_point()) out << *f;
   else if (auto* b = node.as_boolean()) out << (b->get() ? "true" : "false");
-  else out << node;
+  else throw Error(std::to_string(node.source().begin.line) + ": dates and times are not sweep values");
   return out.str();
 }
 

@@ -1,6 +1,7 @@
 #include "sweep/sweep_points.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <random>
 
@@ -66,11 +67,11 @@ std::vector<SweepPoint> expand_points(const SweepFile& sweep) {
                   std::to_string(settings.size()) + " settings (without the seed): lower samples or use mode = \"grid\"");
     std::vector<std::size_t> order(settings.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::mt19937_64 random(sweep.seed);
+    std::mt19937_64 generator(sweep.seed);
     // A partial Fisher-Yates shuffle written out: std::shuffle's draws differ between
     // standard libraries, and the same file must give the same points everywhere.
     for (std::size_t i = 0; i < static_cast<std::size_t>(sweep.samples); ++i) {
-      const std::size_t j = i + static_cast<std::size_t>(random() % (order.size() - i));
+      const std::size_t j = i + static_cast<std::size_t>(generator() % (order.size() - i));
       std::swap(order[i], order[j]);
     }
     order.resize(static_cast<std::size_t>(sweep.samples));

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -146,7 +147,9 @@ std::string sweep_csv(const SweepFile& sweep, const std::vector<RunRecord>& runs
   std::map<std::string, std::vector<std::string>> metrics;
   for (const auto& r : runs)
     for (const auto& stage : r.stages) {
+      if (!r.finished) continue;
       if (std::find(stages.begin(), stages.end(), stage) == stages.end()) stages.push_back(stage);
+      if (!r.test.count(stage)) continue;
       for (const auto& [name, unused] : r.test.at(stage))
         if (std::find(metrics[stage].begin(), metrics[stage].end(), name) == metrics[stage].end())
           metrics[stage].push_back(name);
@@ -169,10 +172,10 @@ std::string sweep_csv(const SweepFile& sweep, const std::vector<RunRecord>& runs
     row.push_back(r.point.seed);
     row.push_back(r.finished ? "finished" : "missing");
     for (const auto& stage : stages) {
-      row.push_back(r.epochs.count(stage) ? std::to_string(r.epochs.at(stage)) : "");
+      row.push_back(r.finished && r.epochs.count(stage) ? std::to_string(r.epochs.at(stage)) : "");
       for (const auto& m : metrics[stage]) {
         const auto s = r.test.find(stage);
-        row.push_back(s != r.test.end() && s->second.count(m) ? number(s->second.at(m)) : "");
+        row.push_back(r.finished && s != r.test.end() && s->second.count(m) ? number(s->second.at(m)) : "");
       }
     }
     row.push_back(r.finished ? number(r.wall_seconds) : "");
