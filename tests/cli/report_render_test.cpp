@@ -73,7 +73,7 @@ TEST_CASE("a run's and a sweep's report.html render in headless Chromium", "[cli
   evoaug::testing::TempDir dir;
   write_file(dir / "pipeline.toml",
              "[runtime]\ndevice = \"cpu\"\nthreads = 1\nseed = 2\noutput_dir = \"out\"\n\n"
-             "[data]\nformat = \"synthetic\"\nnum_sequences = 160\nlength = 60\ntasks = 2\n\n"
+             "[data]\nformat = \"synthetic\"\nnum_sequences = 160\nlength = 80\ntasks = 2\n\n"
              "[model]\ntype = \"chip_cnn\"\nconv1_filters = 4\n\n"
              "[augment]\nmax_augs_per_seq = 1\n[[augment.ops]]\ntype = \"mutation\"\nmutate_frac = 0.05\n\n"
              "[pretrain]\nmax_epochs = 3\nbatch_size = 32\n\n[finetune]\nmax_epochs = 2\nbatch_size = 32\n");

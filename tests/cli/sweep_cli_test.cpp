@@ -17,7 +17,7 @@ namespace {
 
 const char* kPipeline =
     "[runtime]\ndevice = \"cpu\"\nthreads = 1\nseed = 2\noutput_dir = \"out\"\n\n"
-    "[data]\nformat = \"synthetic\"\nnum_sequences = 160\nlength = 60\ntasks = 1\n\n"
+    "[data]\nformat = \"synthetic\"\nnum_sequences = 160\nlength = 80\ntasks = 1\n\n"
     "[model]\ntype = \"chip_cnn\"\nconv1_filters = 4\n\n"
     "[augment]\nmax_augs_per_seq = 1\n[[augment.ops]]\ntype = \"mutation\"\nmutate_frac = 0.05\n\n"
     "[pretrain]\nmax_epochs = 1\nbatch_size = 32\n\n[finetune]\nmax_epochs = 1\nbatch_size = 32\n";

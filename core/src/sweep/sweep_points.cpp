@@ -17,7 +17,7 @@ std::string short_key(const std::string& key) {
 
 std::string folder_safe(const std::string& text) {
   std::string out;
-  for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' ? c : '-';
+  for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == '_' ? c : '-';
   if (out.size() > 40) out = out.substr(0, 40);
   return out.empty() ? "x" : out;
 }

@@ -92,7 +92,7 @@ SweepSummary summarize(const SweepFile& sweep, const std::vector<RunRecord>& run
     }
     break;
   }
-  auto value_of = [&](const RunRecord& r) {
+  auto value_of = [&](const RunRecord& r) -> double {
     auto stage = r.test.find(summary.stage);
     if (!r.finished || stage == r.test.end()) return NAN;
     auto metric = stage->second.find(summary.metric);

@@ -18,6 +18,7 @@
 #include "evoaug/runtime.h"
 #include "sweep/slurm_script.h"
 #include "sweep/sweep_results.h"
+#include "train/stop_signals.h"
 #include "util/file_safety.h"
 
 extern char** environ;
@@ -26,29 +27,6 @@ namespace evoaug {
 namespace {
 
 namespace fs = std::filesystem;
-
-volatile std::sig_atomic_t g_stop_signal = 0;
-extern "C" void on_stop_signal(int signal) { g_stop_signal = signal; }
-
-// Installs the handlers for the life of the sweep and restores the earlier ones.
-class SignalScope {
- public:
-  SignalScope() {
-    g_stop_signal = 0;
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~SignalScope() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
 
 pid_t spawn(const fs::path& executable, const std::vector<std::string>& args, const fs::path& log) {
   posix_spawn_file_actions_t actions;
@@ -114,7 +92,7 @@ SweepRunOutcome run_points(const SweepFile& sweep, const std::vector<SweepPoint>
     else pending.push_back(&p);
   }
   if (outcome.skipped) spdlog::info("sweep: {} of {} points finished already; skipped", outcome.skipped, points.size());
-  SignalScope signals;
+  StopSignalGuard signals;  // the trainer's guard: a flag set by SIGINT and SIGTERM
   struct Running {
     const SweepPoint* point;
     std::chrono::steady_clock::time_point start;
@@ -124,7 +102,7 @@ SweepRunOutcome run_points(const SweepFile& sweep, const std::vector<SweepPoint>
   const std::size_t total = pending.size();
   std::size_t started = 0;
   while (!pending.empty() || !running.empty()) {
-    if (!stopping && (g_stop_signal != 0 || (stop && stop->load()))) {
+    if (!stopping && (received_stop_signal() != 0 || (stop && stop->load()))) {
       stopping = true;
       outcome.interrupted = true;
       spdlog::warn("sweep: stopping: {} run(s) asked to save and stop; {} not started", running.size(), pending.size());
