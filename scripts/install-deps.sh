@@ -14,6 +14,7 @@ packages=(
   libhdf5-dev zlib1g-dev
   python3-torch            # only for the test that loads a checkpoint from Python
   clang libclang-rt-dev    # libFuzzer: the fuzz targets of tests/fuzz (a clang tree under build/fuzz)
+  chromium                 # only for the test that renders report.html in a headless browser
 )
 
 missing=()

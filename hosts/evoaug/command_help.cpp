@@ -53,6 +53,23 @@ const Help kHelp[] = {
      "  --force            replace an existing --out\n"
      "  --set K=V          change a value of the configuration (repeatable)\n"
      "example: evoaug predict --checkpoint runs/x/checkpoints/finetune-best.pt --in seqs.fa --out preds.tsv\n"},
+    {"report", "",
+     "usage: evoaug report RUN_DIR\n"
+     "  write RUN_DIR/report.html again from its report.json and metrics.csv (a run writes it\n"
+     "  at its end): learning curves, test metrics, configuration, components (docs/outputs.md)\n"
+     "example: evoaug report runs/quickstart\n"},
+    {"sweep", "",
+     "usage: evoaug sweep S.toml [--out DIR] [--jobs N] [--threads T] [--emit slurm] [--collect] [--dry-run]\n"
+     "  every point of the sweep file's axes, each an `evoaug run` of its base pipeline in a folder of\n"
+     "  its own; then sweep.csv, summary.csv (mean and sd over seeds, paired t-test against the\n"
+     "  baseline) and report.html (docs/sweeps.md). Finished points are skipped: run it again to resume\n"
+     "  --out DIR       the sweep's folder (default: next to S.toml, named after it)\n"
+     "  --jobs N        runs at a time (default 1)\n"
+     "  --threads T     threads per run (default: cores / N; N x T may not exceed the cores)\n"
+     "  --emit slurm    write DIR/sweep.slurm, a Slurm array script with one task per point, and stop\n"
+     "  --collect       gather what finished into the tables and report without running anything\n"
+     "  --dry-run       validate every point and list them, run nothing\n"
+     "example: evoaug sweep examples/sweep-augmentations/sweep.toml --jobs 2\n"},
     {"check", "",
      "usage: evoaug check P.toml [--set table.key=value]... [--resolved] [--header-only]\n"
      "  validate the pipeline file, load its plugins and data, build the model; no training\n"

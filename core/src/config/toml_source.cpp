@@ -36,7 +36,10 @@ std::string position_of(const toml::node& node) { return position_of(node.source
 
 Override parse_override(const std::string& argument) {
   const auto eq = argument.find('=');
-  if (eq == std::string::npos || eq == 0 || argument.find('.') > eq)
+  // A whole table is replaced by an inline table (--set 'augment={ops = []}', what a
+  // sweep's [variants] do); any other value needs table.key.
+  const bool whole_table = eq != std::string::npos && argument.compare(eq + 1, 1, "{") == 0;
+  if (eq == std::string::npos || eq == 0 || (argument.find('.') > eq && !whole_table))
     throw Error("--set '" + argument + "': expected table.key=value, e.g. --set pretrain.max_epochs=5");
   return {argument.substr(0, eq), argument.substr(eq + 1), kOverridePrefix + argument};
 }

@@ -16,7 +16,8 @@ namespace evoaug {
 /// text as written (`--set runtime.output_dir=nan` is a folder, not a number). A numeric
 /// segment indexes an array of tables (`--set augment.ops.0.delete_max=20`) and `+`
 /// appends to it: `--set 'augment.ops.+={type = "deletion"}'`, or key by key with
-/// `augment.ops.+.type=deletion` (each `+` appends a new element).
+/// `augment.ops.+.type=deletion` (each `+` appends a new element). A table given as an
+/// inline table replaces it whole: `--set 'augment={ops = []}'`.
 struct Override {
   std::string dotted_key;
   std::string value_text;

@@ -23,6 +23,7 @@
 #include "runtime/session.h"
 #include "train/checkpoint.h"
 #include "train/label_check.h"
+#include "report/run_report.h"
 #include "train/report.h"
 #include "train/stop_signals.h"
 #include "train/trainer.h"
@@ -193,6 +194,13 @@ class Runner {
     report.components = setup_.components;
     report.configuration_json = setup_.resolved_json();
     write_file_atomically(session_.output_dir / "report.json", report_json(report));
+    // The page is a view of report.json: failing to draw it loses nothing, so it warns.
+    try {
+      write_run_report(session_.output_dir);
+    } catch (const std::exception& e) {
+      spdlog::warn("report.html not written: {} (evoaug report {} tries again)", e.what(),
+                   session_.output_dir.string());
+    }
   }
 
   const PluginRegistry& registry_;
