@@ -53,6 +53,28 @@ const Help kHelp[] = {
      "  --force            replace an existing --out\n"
      "  --set K=V          change a value of the configuration (repeatable)\n"
      "example: evoaug predict --checkpoint runs/x/checkpoints/finetune-best.pt --in seqs.fa --out preds.tsv\n"},
+    {"attribute", "",
+     "usage: evoaug attribute RUN_DIR|--checkpoint CKPT --in x.fa|x.h5 --out maps.h5 [--method M] [--task K]\n"
+     "                        [--n N] [--references R] [--no-correction] [--logos K] [--batch-size B]\n"
+     "                        [--seed S] [--pipeline P.toml] [--set table.key=value]... [--force]\n"
+     "  attribution maps (N, 4, L) in HDF5, with the gradient correction of Majdandzic et al.\n"
+     "  (docs/interpretation.md), and SVG logos of the first maps beside the output\n"
+     "  RUN_DIR            a run's output_dir: its finetune-best.pt, else pretrain-best.pt\n"
+     "  --checkpoint CKPT  the model, instead of RUN_DIR\n"
+     "  --in FILE          FASTA (every sequence of the training length) or HDF5 (its test split); also --data\n"
+     "  --out FILE         the HDF5 file to write (never an input; an existing file only with --force)\n"
+     "  --method M         saliency (default), input_x_gradient, ism, gradient_shap\n"
+     "  --task K           the output explained: a number from 0 or a task name (default 0)\n"
+     "  --n N              the first N sequences only (default: all)\n"
+     "  --references R     gradient_shap: random DNA references per sequence (default 1000)\n"
+     "  --no-correction    raw gradients (no per-position mean subtraction)\n"
+     "  --logos K          SVG logos of the first K maps, OUT_STEM.logo_I.svg (default 3; 0: none)\n"
+     "  --batch-size B     sequences, mutants or references per forward pass (default 128)\n"
+     "  --seed S           gradient_shap's references and interpolation points (default 1)\n"
+     "  --pipeline P.toml  the configuration to build the model with (default: the checkpoint's)\n"
+     "  --set K=V          change a value of the configuration (repeatable)\n"
+     "  --force            replace an existing --out\n"
+     "example: evoaug attribute runs/quickstart --in synth.h5 --n 100 --method ism --out ism.h5\n"},
     {"check", "",
      "usage: evoaug check P.toml [--set table.key=value]... [--resolved] [--header-only]\n"
      "  validate the pipeline file, load its plugins and data, build the model; no training\n"

@@ -33,5 +33,6 @@ int command_pretrain(const HostContext& host, const Argv& argv);    // evoaug pr
 int command_finetune(const HostContext& host, const Argv& argv);    // evoaug finetune
 int command_evaluate(const HostContext& host, const Argv& argv);    // evoaug evaluate
 int command_predict(const HostContext& host, const Argv& argv);     // evoaug predict
+int command_attribute(const HostContext& host, const Argv& argv);   // evoaug attribute
 
 }  // namespace evoaug::cli

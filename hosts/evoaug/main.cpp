@@ -30,6 +30,7 @@ const Command kCommands[] = {
     {"finetune", command_finetune, "fine-tune from a checkpoint: finetune P.toml --from CKPT"},
     {"evaluate", command_evaluate, "test metrics of a checkpoint: evaluate P.toml --checkpoint CKPT"},
     {"predict", command_predict, "predictions for sequences: predict --checkpoint CKPT --in x.fa --out p.tsv"},
+    {"attribute", command_attribute, "attribution maps of a trained model: attribute RUN_DIR --in x.fa --out maps.h5"},
     {"check", command_check, "validate a pipeline file without training: check P.toml"},
     {"augment", command_augment, "augment a FASTA file: augment --config P.toml --in x.fa --out y.fa"},
     {"data", command_data, "look at a dataset: data inspect FILE"},
