@@ -8,6 +8,8 @@
 #include "evoaug/runtime.h"
 #include "util/file_safety.h"
 
+#include <spdlog/spdlog.h>
+
 namespace evoaug::cli {
 namespace {
 
@@ -55,6 +57,49 @@ int command_attribute(const HostContext& host, const Argv& argv) {
   options.task = analysis::resolve_task(args.value("--task").value_or("0"), model.task_names);
   const auto sequences = analysis::read_analysis_sequences(input, model.alphabet, model.length, limit);
   analysis::run_attribution(model, sequences, options, output, logos);
+  return 0;
+}
+
+}  // namespace evoaug::cli
+
+namespace evoaug::cli {
+
+int command_score_variants(const HostContext& host, const Argv& argv) {
+  Args args("evoaug score-variants", argv,
+            {"--checkpoint", "--pairs", "--vcf", "--reference", "--out", "--batch-size", "--set", "--pipeline"},
+            {"--force"});
+  args.expect_at_most(1);
+  std::string given;
+  if (auto value = args.value("--checkpoint")) given = *value;
+  else if (!args.positional().empty()) given = args.positional(0, "RUN_DIR");
+  else throw Error("evoaug score-variants: give a run folder (RUN_DIR) or --checkpoint CKPT");
+  const std::string output = args.required("--out");
+  const auto pairs_file = args.value("--pairs");
+  const auto vcf = args.value("--vcf");
+  if (pairs_file.has_value() == vcf.has_value())
+    throw Error("evoaug score-variants: give either --pairs PAIRS.tsv or --vcf V.vcf with --reference GENOME.fa");
+  if (vcf && !args.value("--reference"))
+    throw Error("evoaug score-variants: --vcf needs --reference GENOME.fa (the genome the VCF's positions refer to)");
+  const std::int64_t batch_size = args.integer("--batch-size", 128);
+  if (batch_size < 1) throw Error("evoaug score-variants: --batch-size must be at least 1");
+  const std::filesystem::path checkpoint = analysis::resolve_checkpoint(given);
+  std::vector<NamedPath> inputs{{"checkpoint", checkpoint}};
+  if (pairs_file) inputs.push_back({"--pairs", *pairs_file});
+  if (vcf) inputs.push_back({"--vcf", *vcf});
+  if (auto reference = args.value("--reference")) inputs.push_back({"--reference", *reference});
+  check_output_file(output, "evoaug score-variants: --out", inputs, args.flag("--force"));
+
+  Runtime runtime = analysis_runtime(host);
+  Pipeline pipeline = args.value("--pipeline") ? runtime.load(*args.value("--pipeline"), set_overrides(args))
+                                               : runtime.from_checkpoint(checkpoint, set_overrides(args));
+  const Pipeline::AnalysisModel model = pipeline.analysis_model(checkpoint);
+  const std::vector<analysis::VariantPair> pairs =
+      pairs_file ? analysis::read_variant_pairs(*pairs_file, model.length)
+                 : analysis::variant_windows(analysis::read_vcf(*vcf), analysis::read_genome(*args.value("--reference")),
+                                             model.length, *vcf);
+  const auto scores = analysis::score_variant_pairs(model.forward, pairs, model.logits, batch_size);
+  write_file_atomically(output, analysis::variant_scores_tsv(pairs, model.task_names, scores));
+  spdlog::info("score-variants: {} variants -> {}", pairs.size(), output);
   return 0;
 }
 

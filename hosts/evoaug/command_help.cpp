@@ -75,6 +75,22 @@ const Help kHelp[] = {
      "  --set K=V          change a value of the configuration (repeatable)\n"
      "  --force            replace an existing --out\n"
      "example: evoaug attribute runs/quickstart --in synth.h5 --n 100 --method ism --out ism.h5\n"},
+    {"score-variants", "",
+     "usage: evoaug score-variants RUN_DIR|--checkpoint CKPT (--vcf V.vcf --reference GENOME.fa | --pairs PAIRS.tsv)\n"
+     "                             --out scores.tsv [--batch-size B] [--pipeline P.toml] [--set table.key=value]... [--force]\n"
+     "  predictions for the reference and alternative sequence of each variant and the effect,\n"
+     "  per task: alt - ref for regression, the log-odds difference for a classifier\n"
+     "  RUN_DIR             a run's output_dir: its finetune-best.pt, else pretrain-best.pt\n"
+     "  --checkpoint CKPT   the model, instead of RUN_DIR\n"
+     "  --vcf V.vcf         SNVs (CHROM POS ID REF ALT); the model-length window centred on each\n"
+     "  --reference G.fa    the genome of the VCF (whole FASTA; REF is checked against it)\n"
+     "  --pairs PAIRS.tsv   instead: a TSV with columns id, ref, alt (whole sequences of the model's length)\n"
+     "  --out FILE          the TSV to write, atomically (an existing file only with --force)\n"
+     "  --batch-size B      sequences per forward pass (default 128)\n"
+     "  --pipeline P.toml   the configuration to build the model with (default: the checkpoint's)\n"
+     "  --set K=V           change a value of the configuration (repeatable)\n"
+     "  --force             replace an existing --out\n"
+     "example: evoaug score-variants runs/quickstart --vcf variants.vcf --reference genome.fa --out scores.tsv\n"},
     {"check", "",
      "usage: evoaug check P.toml [--set table.key=value]... [--resolved] [--header-only]\n"
      "  validate the pipeline file, load its plugins and data, build the model; no training\n"

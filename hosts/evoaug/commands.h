@@ -34,5 +34,6 @@ int command_finetune(const HostContext& host, const Argv& argv);    // evoaug fi
 int command_evaluate(const HostContext& host, const Argv& argv);    // evoaug evaluate
 int command_predict(const HostContext& host, const Argv& argv);     // evoaug predict
 int command_attribute(const HostContext& host, const Argv& argv);   // evoaug attribute
+int command_score_variants(const HostContext& host, const Argv& argv);  // evoaug score-variants
 
 }  // namespace evoaug::cli

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <cstdio>
+
 #include "analysis/sequence_logo.h"
 #include "data/fasta.h"
 #include "data/hdf5_io.h"
@@ -117,6 +119,53 @@ AttributeOutput run_attribution(const Pipeline::AnalysisModel& model, const Anal
   }
   spdlog::info("attribute: {} maps ({}, task {}) -> {}", out.maps.size(0), attribution_method_name(options.method),
                task_name, output.string());
+  return out;
+}
+
+VariantScores score_variant_pairs(const ForwardFn& forward, const std::vector<VariantPair>& pairs, bool logits,
+                                  std::int64_t batch_size) {
+  if (batch_size < 1) throw Error("score-variants: the batch size must be at least 1");
+  torch::NoGradGuard no_grad;
+  std::vector<std::string> refs, alts;
+  for (const auto& pair : pairs) {
+    refs.push_back(pair.ref);
+    alts.push_back(pair.alt);
+  }
+  auto predict = [&](const std::vector<std::string>& sequences) {
+    const at::Tensor x = one_hot_encode(sequences, NPolicy::uniform).to(torch::kFloat32);
+    std::vector<at::Tensor> parts;
+    for (std::int64_t start = 0; start < x.size(0); start += batch_size)
+      parts.push_back(forward(x.narrow(0, start, std::min(batch_size, x.size(0) - start))).to(torch::kFloat64));
+    return torch::cat(parts);
+  };
+  const at::Tensor ref = predict(refs), alt = predict(alts);
+  // Raw classifier outputs are logits, so their difference is the log-odds difference.
+  return {logits ? torch::sigmoid(ref) : ref, logits ? torch::sigmoid(alt) : alt, alt - ref};
+}
+
+std::string variant_scores_tsv(const std::vector<VariantPair>& pairs, const std::vector<std::string>& task_names,
+                               const VariantScores& scores) {
+  std::string out = "id";
+  const std::int64_t tasks = scores.effect.size(1);
+  auto name = [&](std::int64_t t) {
+    return t < static_cast<std::int64_t>(task_names.size()) ? task_names[t] : "task_" + std::to_string(t);
+  };
+  for (std::int64_t t = 0; t < tasks; ++t) out += "\t" + name(t) + "_ref\t" + name(t) + "_alt\t" + name(t) + "_effect";
+  out += "\n";
+  const at::Tensor ref_values = scores.ref.contiguous(), alt_values = scores.alt.contiguous(),
+                   effect_values = scores.effect.contiguous();
+  const auto ref = ref_values.accessor<double, 2>();
+  const auto alt = alt_values.accessor<double, 2>();
+  const auto effect = effect_values.accessor<double, 2>();
+  char cell[96];
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    out += pairs[i].id;
+    for (std::int64_t t = 0; t < tasks; ++t) {
+      std::snprintf(cell, sizeof cell, "\t%.6g\t%.6g\t%.6g", ref[i][t], alt[i][t], effect[i][t]);
+      out += cell;
+    }
+    out += "\n";
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/attribution.h"
+#include "analysis/variants.h"
 #include "evoaug/runtime.h"
 
 namespace evoaug::analysis {
@@ -46,5 +47,18 @@ struct AttributeOutput {
 AttributeOutput run_attribution(const Pipeline::AnalysisModel& model, const AnalysisSequences& sequences,
                                 const AttributionOptions& options, const std::filesystem::path& output,
                                 std::int64_t logos);
+
+struct VariantScores {
+  at::Tensor ref, alt;  ///< (N, T) predictions: regression values, or probabilities for a classifier
+  at::Tensor effect;    ///< (N, T) alt - ref for regression; logit(alt) - logit(ref) for a classifier
+};
+
+/// Predictions for both sequences of every pair and the effect of the variant.
+VariantScores score_variant_pairs(const ForwardFn& forward, const std::vector<VariantPair>& pairs, bool logits,
+                                  std::int64_t batch_size);
+
+/// The TSV of evoaug score-variants: id, then per task TASK_ref, TASK_alt, TASK_effect.
+std::string variant_scores_tsv(const std::vector<VariantPair>& pairs, const std::vector<std::string>& task_names,
+                               const VariantScores& scores);
 
 }  // namespace evoaug::analysis
