@@ -35,5 +35,6 @@ int command_evaluate(const HostContext& host, const Argv& argv);    // evoaug ev
 int command_predict(const HostContext& host, const Argv& argv);     // evoaug predict
 int command_attribute(const HostContext& host, const Argv& argv);   // evoaug attribute
 int command_score_variants(const HostContext& host, const Argv& argv);  // evoaug score-variants
+int command_filters(const HostContext& host, const Argv& argv);     // evoaug filters
 
 }  // namespace evoaug::cli

@@ -32,6 +32,7 @@ const Command kCommands[] = {
     {"predict", command_predict, "predictions for sequences: predict --checkpoint CKPT --in x.fa --out p.tsv"},
     {"attribute", command_attribute, "attribution maps of a trained model: attribute RUN_DIR --in x.fa --out maps.h5"},
     {"score-variants", command_score_variants, "variant effects: score-variants RUN_DIR --vcf V.vcf --reference G.fa --out s.tsv"},
+    {"filters", command_filters, "first-layer filters as motifs: filters RUN_DIR --in x.h5 --out DIR [--motifs DB.meme]"},
     {"check", command_check, "validate a pipeline file without training: check P.toml"},
     {"augment", command_augment, "augment a FASTA file: augment --config P.toml --in x.fa --out y.fa"},
     {"data", command_data, "look at a dataset: data inspect FILE"},
