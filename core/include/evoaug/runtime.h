@@ -167,7 +167,7 @@ class Pipeline {
     bool logits = false;                         ///< outputs are logits (a classifier)
     /// One-hot (N, A, length) on any device to raw outputs (N, T) on the CPU: the
     /// pipeline's evaluation padding (fixed random DNA after the sequence, as evaluate
-    /// pads) then the model; differentiable in its input.
+    /// pads) then the model; differentiable in its input. Valid while this Pipeline lives.
     std::function<at::Tensor(const at::Tensor&)> forward;
   };
   /// Loads `checkpoint`'s weights into this pipeline's model (same checks as evaluate).
