@@ -122,8 +122,10 @@ TEST_CASE("GradientSHAP attributions add up to f(x) minus the mean output of ran
   const at::Tensor x = random_one_hot(3, 10, 5);
   AttributionOptions options;
   options.method = AttributionMethod::gradient_shap;
-  options.references = 4000;
-  options.batch_size = 500;
+  // A Monte Carlo estimate: with 4,000 references its error here is about 0.05, with
+  // 40,000 about 0.015, well inside the margin (measured with this model and seed).
+  options.references = 40000;
+  options.batch_size = 2000;
   options.seed = 9;
   const at::Tensor map = attribute(model, x, options);
   // E f(reference) from many more references, independently drawn.

@@ -28,9 +28,11 @@ double pearson(const std::array<double, 4>& a, const std::array<double, 4>& b) {
 
 double column_score(const std::array<double, 4>& a, const std::array<double, 4>& b, bool euclidean) {
   if (!euclidean) return pearson(a, b);
+  // 1 for identical columns, 0 at half the largest distance (sqrt 2), -1 at the largest:
+  // on the scale of a correlation, so that summing over an overlap favours long overlaps.
   double d = 0;
   for (int k = 0; k < 4; ++k) d += (a[k] - b[k]) * (a[k] - b[k]);
-  return -std::sqrt(d);
+  return 1.0 - std::sqrt(2.0 * d);
 }
 
 struct Alignment {
@@ -38,7 +40,9 @@ struct Alignment {
   std::int64_t offset = 0, overlap = 0;
 };
 
-// Best mean column score over offsets; target column j sits at query column j + offset.
+// Best summed column score over offsets; target column j sits at query column j + offset.
+// A sum, as Tomtom's, not a mean: a mean prefers the shortest overlap with a few lucky
+// columns, which a column-shuffled null then matches as often as the true motif.
 Alignment best_alignment(const std::vector<std::array<double, 4>>& q, const std::vector<std::array<double, 4>>& t,
                          const CompareOptions& options) {
   const std::int64_t wq = static_cast<std::int64_t>(q.size()), wt = static_cast<std::int64_t>(t.size());
@@ -49,8 +53,7 @@ Alignment best_alignment(const std::vector<std::array<double, 4>>& q, const std:
     if (to - from < need) continue;
     double sum = 0;
     for (std::int64_t i = from; i < to; ++i) sum += column_score(q[i], t[i - offset], options.euclidean);
-    const double score = sum / static_cast<double>(to - from);
-    if (score > best.score) best = {score, offset, to - from};
+    if (sum > best.score) best = {sum, offset, to - from};
   }
   return best;
 }

@@ -29,7 +29,7 @@ std::vector<Motif> read_meme(const std::filesystem::path& file);
 Motif reverse_complement(const Motif& motif);
 
 struct CompareOptions {
-  bool euclidean = false;        ///< column score -Euclidean distance instead of Pearson correlation
+  bool euclidean = false;        ///< column score 1 - sqrt(2) x Euclidean distance instead of Pearson correlation
   std::int64_t min_overlap = 5;  ///< columns two aligned motifs must share (or the shorter's width)
   std::int64_t shuffles = 1000;  ///< null alignments per pair, target columns shuffled
   std::uint64_t seed = 1;
@@ -38,7 +38,7 @@ struct CompareOptions {
 
 struct MotifMatch {
   std::size_t query = 0, target = 0;  ///< indices into the two lists
-  double score = 0.0;                 ///< mean column score of the best alignment
+  double score = 0.0;                 ///< summed column score of the best alignment
   std::int64_t offset = 0;            ///< target column 0 sits at query column `offset`
   char strand = '+';                  ///< '-': the target's reverse complement matched
   std::int64_t overlap = 0;
@@ -46,7 +46,7 @@ struct MotifMatch {
 };
 
 /// Every query against every target: the best alignment over all offsets and both
-/// strands, scored by the mean column similarity over the overlap; its p-value is the
+/// strands, scored by the summed column similarity over the overlap; its p-value is the
 /// fraction of `shuffles` column-shuffled copies of the target that align at least as
 /// well, (1 + k) / (1 + shuffles); q-values by Benjamini-Hochberg over all pairs.
 std::vector<MotifMatch> compare_motifs(const std::vector<Motif>& queries, const std::vector<Motif>& targets,

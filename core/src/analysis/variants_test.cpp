@@ -38,8 +38,9 @@ TEST_CASE("VCF variants become centred windows with the alternative allele subst
   CHECK(pairs[0].ref == "GGGGGCCC");
   CHECK(pairs[0].alt == "GGGGTCCC");
   CHECK(pairs[1].id == "chr2:6:C>A");
-  CHECK(pairs[1].ref == "AACCCCGG");
-  CHECK(pairs[1].alt == "AACACCGG");
+  // chr2 POS 6 is index 5 (a C); the window starts at 1.
+  CHECK(pairs[1].ref == "AAACCCCG");
+  CHECK(pairs[1].alt == "AAACACCG");
 }
 
 TEST_CASE("bad variants are errors that name the VCF's file and line", "[analysis][variants]") {
