@@ -180,15 +180,19 @@ std::vector<MotifMatch> compare_motifs(const std::vector<Motif>& queries, const 
       matches.push_back(match);
     }
   }
-  // Benjamini-Hochberg over every pair compared.
-  std::vector<std::size_t> order(matches.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return matches[a].p_value < matches[b].p_value; });
-  double running = 1.0;
-  const double m = static_cast<double>(matches.size());
-  for (std::size_t k = order.size(); k-- > 0;) {
-    running = std::min(running, matches[order[k]].p_value * m / static_cast<double>(k + 1));
-    matches[order[k]].q_value = running;
+  // Benjamini-Hochberg per query over the database, as Tomtom computes its q-values: a
+  // filter's matches are one family of tests.
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    std::vector<std::size_t> order;
+    for (std::size_t k = 0; k < matches.size(); ++k)
+      if (matches[k].query == q) order.push_back(k);
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return matches[a].p_value < matches[b].p_value; });
+    double running = 1.0;
+    const double m = static_cast<double>(order.size());
+    for (std::size_t k = order.size(); k-- > 0;) {
+      running = std::min(running, matches[order[k]].p_value * m / static_cast<double>(k + 1));
+      matches[order[k]].q_value = running;
+    }
   }
   return matches;
 }

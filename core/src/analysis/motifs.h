@@ -48,7 +48,8 @@ struct MotifMatch {
 /// Every query against every target: the best alignment over all offsets and both
 /// strands, scored by the summed column similarity over the overlap; its p-value is the
 /// fraction of `shuffles` column-shuffled copies of the target that align at least as
-/// well, (1 + k) / (1 + shuffles); q-values by Benjamini-Hochberg over all pairs.
+/// well, (1 + k) / (1 + shuffles); q-values by Benjamini-Hochberg over each query's
+/// matches with the whole database (Tomtom's convention).
 std::vector<MotifMatch> compare_motifs(const std::vector<Motif>& queries, const std::vector<Motif>& targets,
                                        const CompareOptions& options);
 
