@@ -35,5 +35,8 @@ int command_evaluate(const HostContext& host, const Argv& argv);    // evoaug ev
 int command_predict(const HostContext& host, const Argv& argv);     // evoaug predict
 int command_report(const HostContext& host, const Argv& argv);      // evoaug report
 int command_sweep(const HostContext& host, const Argv& argv);       // evoaug sweep
+int command_attribute(const HostContext& host, const Argv& argv);   // evoaug attribute
+int command_score_variants(const HostContext& host, const Argv& argv);  // evoaug score-variants
+int command_filters(const HostContext& host, const Argv& argv);     // evoaug filters
 
 }  // namespace evoaug::cli

@@ -32,6 +32,9 @@ const Command kCommands[] = {
     {"predict", command_predict, "predictions for sequences: predict --checkpoint CKPT --in x.fa --out p.tsv"},
     {"report", command_report, "write a run's report.html again: report RUN_DIR"},
     {"sweep", command_sweep, "runs over settings and seeds, summarised: sweep S.toml [--jobs N]"},
+    {"attribute", command_attribute, "attribution maps of a trained model: attribute RUN_DIR --in x.fa --out maps.h5"},
+    {"score-variants", command_score_variants, "variant effects: score-variants RUN_DIR --vcf V.vcf --reference G.fa --out s.tsv"},
+    {"filters", command_filters, "first-layer filters as motifs: filters RUN_DIR --in x.h5 --out DIR [--motifs DB.meme]"},
     {"check", command_check, "validate a pipeline file without training: check P.toml"},
     {"augment", command_augment, "augment a FASTA file: augment --config P.toml --in x.fa --out y.fa"},
     {"data", command_data, "look at a dataset: data inspect FILE"},
@@ -45,7 +48,7 @@ void print_usage() {
   std::cout << "evoaug " << EVOAUG_VERSION
             << ": train genomic deep neural networks with evolution-inspired augmentations\n\n"
                "usage: evoaug COMMAND [ARGS] [--log-level LEVEL] [--plugin-path DIR]...\n\ncommands:\n";
-  for (const auto& c : kCommands) std::printf("  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : kCommands) std::printf("  %-14s %s\n", c.name, c.summary);
   std::cout << "\nglobal options (anywhere on the line):\n"
                "  --log-level LEVEL   trace, debug, info (default), warn, error, off\n"
                "  --plugin-path DIR   also load plugins from DIR (also: EVOAUG_PLUGIN_PATH)\n"

@@ -31,7 +31,8 @@ std::vector<std::string> accepted_options(const std::string& command) {
 TEST_CASE("every command and subcommand has --help naming each of its options, with an example", "[cli]") {
   const std::vector<std::string> commands{"run",     "pretrain", "finetune",     "evaluate",   "predict",
                                           "check",   "augment",  "data inspect", "synth",      "plugins",
-                                          "plugin check", "bench augment", "bench train", "bench compare", "sweep"};
+                                          "plugin check", "bench augment", "bench train", "bench compare", "sweep",
+                                          "attribute", "score-variants", "filters"};
   for (const auto& command : commands) {
     const auto help = run_host(command + " --help");
     INFO(command << "\n" << help.output);

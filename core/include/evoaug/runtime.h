@@ -82,6 +82,21 @@ class Pipeline {
   void predict(const std::filesystem::path& checkpoint, const std::filesystem::path& input,
                const std::filesystem::path& output);
 
+  /// A checkpoint's model for the analyses (evoaug attribute, filters, score-variants).
+  struct AnalysisModel {
+    std::shared_ptr<torch::nn::Module> module;  ///< the loaded model, in eval mode
+    c10::Device device = c10::kCPU;
+    std::int64_t alphabet = 0, length = 0;       ///< the data's shape, before any padding
+    std::vector<std::string> task_names;
+    bool logits = false;                         ///< outputs are logits (a classifier)
+    /// One-hot (N, A, length) on any device to raw outputs (N, T) on the CPU: the
+    /// pipeline's evaluation padding (fixed random DNA after the sequence, as evaluate
+    /// pads) then the model; differentiable in its input. Valid while this Pipeline lives.
+    std::function<at::Tensor(const at::Tensor&)> forward;
+  };
+  /// Loads `checkpoint`'s weights into this pipeline's model (same checks as evaluate).
+  AnalysisModel analysis_model(const std::filesystem::path& checkpoint) const;
+
   /// Asks a running stage to stop after its current batch (thread-safe). Asked before a
   /// run starts, it stops that run after its first batch; the request ends with the run.
   void request_stop();

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+#include <utility>
 
 #include "evoaug/dataset.h"
 
@@ -88,5 +89,10 @@ struct Hdf5Extra {
 /// Task names go to the root attribute "task_names" (tab-separated).
 void write_hdf5_dataset(const std::filesystem::path& file, const Dataset& dataset,
                         const Hdf5WriteOptions& options = {}, const std::vector<Hdf5Extra>& extras = {});
+
+/// Writes free-form datasets and string attributes of the root (name, text) to a new file,
+/// atomically (the analyses' outputs: attribution maps and their sequence ids).
+void write_hdf5_tensors(const std::filesystem::path& file, const std::vector<Hdf5Extra>& datasets,
+                        const std::vector<std::pair<std::string, std::string>>& attributes = {});
 
 }  // namespace evoaug

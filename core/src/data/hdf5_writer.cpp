@@ -103,4 +103,30 @@ void write_hdf5_dataset(const fs::path& path, const Dataset& dataset, const Hdf5
   commit_temporary(temp, path);
 }
 
+void write_hdf5_tensors(const fs::path& path, const std::vector<Hdf5Extra>& datasets,
+                        const std::vector<std::pair<std::string, std::string>>& attributes) {
+  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
+  const fs::path temp = temporary_sibling(path);
+  H5::Exception::dontPrint();
+  try {
+    H5::H5File file(temp.string(), H5F_ACC_TRUNC);
+    for (const auto& dataset : datasets) write_tensor(file, dataset.name, dataset.values);
+    for (const auto& [name, text] : attributes) {
+      const H5::StrType type(H5::PredType::C_S1, std::max<std::size_t>(1, text.size()));
+      H5::Attribute attribute = file.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+      attribute.write(type, text);
+    }
+    file.close();
+  } catch (const H5::Exception& e) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    throw Error("cannot write HDF5 file '" + path.string() + "': " + e.getDetailMsg());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    throw;
+  }
+  commit_temporary(temp, path);
+}
+
 }  // namespace evoaug

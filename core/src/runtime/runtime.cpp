@@ -26,6 +26,8 @@
 #include "report/run_report.h"
 #include "train/report.h"
 #include "train/stop_signals.h"
+#include "train/model_boundary.h"
+#include "train/seeds.h"
 #include "train/trainer.h"
 #include "util/file_safety.h"
 #include "util/suggest.h"
@@ -344,6 +346,38 @@ void Pipeline::predict(const fs::path& checkpoint, const fs::path& input, const 
   if (model->output_kind() == sdk::OutputKind::logits) outputs = torch::sigmoid(outputs);
   write_file_atomically(output, predictions_tsv(in.ids, outputs, s.data.task_names));
   spdlog::info("predict: {} sequences from {} -> {}", in.ids.size(), input.filename().string(), output.string());
+}
+
+Pipeline::AnalysisModel Pipeline::analysis_model(const fs::path& checkpoint) const {
+  const PipelineSetup& s = *impl_->setup;
+  const c10::Device device = resolve_device(s.runtime.device, s.runtime.require_device);
+  if (s.runtime.threads > 0) at::set_num_threads(s.runtime.threads);
+  std::shared_ptr<sdk::Model> model = model_from_checkpoint(*impl_->registry, s, checkpoint, device, nullptr);
+  model->eval();
+  AnalysisModel out;
+  out.module = model;
+  out.device = device;
+  out.alphabet = s.data.alphabet;
+  out.length = s.data.length;
+  out.task_names = s.data.task_names;
+  for (std::int64_t t = static_cast<std::int64_t>(out.task_names.size()); t < s.data.tasks; ++t)
+    out.task_names.push_back("task_" + std::to_string(t));
+  out.logits = model->output_kind() == sdk::OutputKind::logits;
+  // The padding is drawn once per batch size from the evaluation seed, so that the same
+  // input always gives the same output (finite differences and ISM compare outputs).
+  const AugmentPipeline* augment = &*s.augment;
+  const std::uint64_t seed = s.runtime.seed;
+  out.forward = [model, augment, device, seed](const at::Tensor& x) {
+    at::Tensor input = x.to(device, torch::kFloat32);
+    const std::int64_t from = input.size(2), to = augment->output_length();
+    if (to > from) {
+      at::Generator generator = make_generator(device, derive_seed(seed, 0xe7a1));  // the evaluation salt
+      const at::Tensor padded = augment->pad(input.detach(), generator);
+      input = torch::cat({input, padded.narrow(2, from, to - from)}, 2);
+    }
+    return forward_at_boundary(*model, input).cpu();
+  };
+  return out;
 }
 
 // ----------------------------------------------------------------------------- Runtime

@@ -1,0 +1,64 @@
+// What the analysis commands share: finding a run's checkpoint, reading the sequences to
+// analyse, and writing attribution maps.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "analysis/attribution.h"
+#include "analysis/variants.h"
+#include "evoaug/runtime.h"
+
+namespace evoaug::analysis {
+
+/// A checkpoint file as given, or for a run folder (the output_dir of a pipeline) its
+/// checkpoints/finetune-best.pt, else checkpoints/pretrain-best.pt; an Error naming
+/// what was looked for otherwise.
+std::filesystem::path resolve_checkpoint(const std::filesystem::path& run_or_checkpoint);
+
+struct AnalysisSequences {
+  std::vector<std::string> ids;
+  at::Tensor x;  ///< one-hot (N, A, L) float32
+};
+
+/// The sequences of a FASTA file (every record) or of an HDF5 file in the paper's layout
+/// (its test split, ids test_0, test_1, ...); at most `limit` of them (0: all). Each must
+/// have the model's alphabet and length: an Error naming file, line and id otherwise.
+AnalysisSequences read_analysis_sequences(const std::filesystem::path& input, std::int64_t alphabet,
+                                          std::int64_t length, std::int64_t limit);
+
+/// The output column named by `task`: a number (0-based) or one of `task_names`.
+std::int64_t resolve_task(const std::string& task, const std::vector<std::string>& task_names);
+
+struct AttributeOutput {
+  at::Tensor maps;         ///< (N, A, L) float32
+  at::Tensor predictions;  ///< (N,) the explained output, raw
+};
+
+/// Attribution maps for `sequences` with `model`, written to `output` (HDF5: datasets
+/// "attributions" (N, 4, L) float32, "x" (N, 4, L) uint8, "predictions" (N,) float32;
+/// root attributes "ids" (tab-separated), "method", "task", "corrected"), and SVG logos
+/// of the first `logos` maps beside it (OUTPUT_STEM.logo_K.svg: the attribution at the
+/// observed nucleotide, or the whole matrix for ISM).
+AttributeOutput run_attribution(const Pipeline::AnalysisModel& model, const AnalysisSequences& sequences,
+                                const AttributionOptions& options, const std::filesystem::path& output,
+                                std::int64_t logos);
+
+struct VariantScores {
+  at::Tensor ref, alt;  ///< (N, T) predictions: regression values, or probabilities for a classifier
+  at::Tensor effect;    ///< (N, T) alt - ref for regression; logit(alt) - logit(ref) for a classifier
+};
+
+/// Predictions for both sequences of every pair and the effect of the variant.
+VariantScores score_variant_pairs(const ForwardFn& forward, const std::vector<VariantPair>& pairs, bool logits,
+                                  std::int64_t batch_size);
+
+/// The TSV of evoaug score-variants: id, then per task TASK_ref, TASK_alt, TASK_effect.
+std::string variant_scores_tsv(const std::vector<VariantPair>& pairs, const std::vector<std::string>& task_names,
+                               const VariantScores& scores);
+
+}  // namespace evoaug::analysis

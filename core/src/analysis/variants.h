@@ -1,0 +1,49 @@
+// Variants for evoaug score-variants: VCF records (SNVs) turned into reference and
+// alternative windows of the model's length, or ref/alt sequence pairs read from a TSV.
+// No LibTorch here: plain text in, plain strings out.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace evoaug::analysis {
+
+struct Variant {
+  std::string chrom;
+  std::int64_t pos = 0;  ///< 1-based, as in the VCF
+  std::string id, ref, alt;
+  std::size_t line = 0;  ///< in the VCF, for messages
+};
+
+/// The data records of a VCF (header lines skipped). A record with fewer than 5 columns,
+/// a position that is not a positive integer, an allele that is not one of A, C, G, T
+/// (indels and symbolic alleles are refused: SNVs only), or several ALT alleles is an
+/// Error naming file:line and the value.
+std::vector<Variant> read_vcf(const std::filesystem::path& file);
+
+/// A variant as two sequences of the model's length.
+struct VariantPair {
+  std::string id;
+  std::string ref, alt;
+};
+
+/// The window of `length` bases around each variant: the variant at index length / 2
+/// (0-based), the reference allele checked against the genome, the alternative one
+/// substituted. An unknown chromosome, a REF that differs from the genome, or a window
+/// that would run past either end of the chromosome is an Error naming vcf:line.
+/// An id "." becomes CHROM:POS:REF>ALT.
+std::vector<VariantPair> variant_windows(const std::vector<Variant>& variants,
+                                         const std::map<std::string, std::string>& genome, std::int64_t length,
+                                         const std::filesystem::path& vcf);
+
+/// A genome FASTA as chromosome name (first word of the header) to upper-case sequence.
+std::map<std::string, std::string> read_genome(const std::filesystem::path& fasta);
+
+/// A TSV with a header naming at least the columns id, ref and alt (ref and alt: whole
+/// sequences of the model's length). Errors name file:line.
+std::vector<VariantPair> read_variant_pairs(const std::filesystem::path& tsv, std::int64_t length);
+
+}  // namespace evoaug::analysis
