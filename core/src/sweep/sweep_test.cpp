@@ -90,7 +90,7 @@ TEST_CASE("named [augment] variants make an axis of whole tables, and a baseline
   CHECK(sweep.axes[0].labels == std::vector<std::string>{"none", "deletion"});
   const auto points = evoaug::expand_points(sweep);
   REQUIRE(points.size() == 4);
-  CHECK(points[2].overrides[0] == "augment={max_augs_per_seq = 1, ops = [{delete_max = 20, type = \"deletion\"}]}");
+  CHECK(points[2].overrides[0] == "augment={max_augs_per_seq = 1, ops = [{delete_max = 20, type = 'deletion'}]}");
   CHECK(evoaug::is_baseline(sweep, points[0]));
   CHECK_FALSE(evoaug::is_baseline(sweep, points[2]));
 }
