@@ -78,12 +78,12 @@ TEST_CASE("a run's and a sweep's report.html render in headless Chromium", "[cli
              "[augment]\nmax_augs_per_seq = 1\n[[augment.ops]]\ntype = \"mutation\"\nmutate_frac = 0.05\n\n"
              "[pretrain]\nmax_epochs = 3\nbatch_size = 32\n\n[finetune]\nmax_epochs = 2\nbatch_size = 32\n");
   write_file(dir / "sweep.toml",
-             "base = \"pipeline.toml\"\n[axes]\n\"augment.max_augs_per_seq\" = [1, 2]\n\"runtime.seed\" = [1, 2]\n"
-             "[baseline]\n\"augment.max_augs_per_seq\" = 1\n");
+             "base = \"pipeline.toml\"\n[axes]\n\"pretrain.max_epochs\" = [2, 3]\n\"runtime.seed\" = [1, 2]\n"
+             "[baseline]\n\"pretrain.max_epochs\" = 2\n");
   const auto sweep = run_host("sweep '" + (dir / "sweep.toml").string() + "' --jobs 1 --threads 1");
   INFO(sweep.output);
   REQUIRE(sweep.exit_code == 0);
-  check_renders(browser, dir / "sweep" / "max_augs_per_seq-1_seed-1" / "report.html", dir / "run.png", 6);
+  check_renders(browser, dir / "sweep" / "max_epochs-2_seed-1" / "report.html", dir / "run.png", 6);
   check_renders(browser, dir / "sweep" / "report.html", dir / "sweep.png", 1);
   // EVOAUG_RENDER_OUT=DIR keeps the images (how docs/images/ got its example).
   if (const char* keep = std::getenv("EVOAUG_RENDER_OUT"))
