@@ -11,6 +11,7 @@
 #include "analysis/filters.h"
 #include "analysis/motifs.h"
 #include "analysis/sequence_logo.h"
+#include "data/synthetic.h"
 #include "cli_args.h"
 #include "commands.h"
 #include "evoaug/error.h"
@@ -36,7 +37,7 @@ int command_attribute(const HostContext& host, const Argv& argv) {
   Args args("evoaug attribute", argv,
             {"--checkpoint", "--in", "--data", "--method", "--task", "--n", "--references", "--batch-size", "--seed",
              "--logos", "--out", "--set", "--pipeline"},
-            {"--no-correction", "--force"});
+            {"--no-correction", "--force", "--truth"});
   args.expect_at_most(1);
   std::string given;
   if (auto value = args.value("--checkpoint")) given = *value;
@@ -65,7 +66,16 @@ int command_attribute(const HostContext& host, const Argv& argv) {
   const Pipeline::AnalysisModel model = pipeline.analysis_model(checkpoint);
   options.task = analysis::resolve_task(args.value("--task").value_or("0"), model.task_names);
   const auto sequences = analysis::read_analysis_sequences(input, model.alphabet, model.length, limit);
-  analysis::run_attribution(model, sequences, options, output, logos);
+  const auto result = analysis::run_attribution(model, sequences, options, output, logos);
+  if (args.flag("--truth")) {
+    std::vector<std::int64_t> widths;
+    for (const auto& motif : synthetic_motifs()) widths.push_back(static_cast<std::int64_t>(motif.consensus.size()));
+    const double value = analysis::planted_site_auroc(result.maps, sequences.x, analysis::read_planted_sites(input),
+                                                      widths, options.method);
+    std::printf("planted-site AUROC %.4f (%s, %lld sequences)\n", value,
+                analysis::attribution_method_name(options.method).c_str(),
+                static_cast<long long>(result.maps.size(0)));
+  }
   return 0;
 }
 

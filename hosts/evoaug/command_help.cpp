@@ -72,7 +72,7 @@ const Help kHelp[] = {
      "example: evoaug sweep examples/sweep-augmentations/sweep.toml --jobs 2\n"},
     {"attribute", "",
      "usage: evoaug attribute RUN_DIR|--checkpoint CKPT --in x.fa|x.h5 --out maps.h5 [--method M] [--task K]\n"
-     "                        [--n N] [--references R] [--no-correction] [--logos K] [--batch-size B]\n"
+     "                        [--n N] [--references R] [--no-correction] [--truth] [--logos K] [--batch-size B]\n"
      "                        [--seed S] [--pipeline P.toml] [--set table.key=value]... [--force]\n"
      "  attribution maps (N, 4, L) in HDF5, with the gradient correction of Majdandzic et al.\n"
      "  (docs/interpretation.md), and SVG logos of the first maps beside the output\n"
@@ -85,6 +85,7 @@ const Help kHelp[] = {
      "  --n N              the first N sequences only (default: all)\n"
      "  --references R     gradient_shap: random DNA references per sequence (default 1000)\n"
      "  --no-correction    raw gradients (no per-position mean subtraction)\n"
+     "  --truth            with an HDF5 file of evoaug synth: the AUROC of the maps for its planted sites\n"
      "  --logos K          SVG logos of the first K maps, OUT_STEM.logo_I.svg (default 3; 0: none)\n"
      "  --batch-size B     sequences, mutants or references per forward pass (default 128)\n"
      "  --seed S           gradient_shap's references and interpolation points (default 1)\n"

@@ -1,5 +1,6 @@
 #include "analysis/analysis_inputs.h"
 
+#include <H5Cpp.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -8,6 +9,7 @@
 #include "analysis/sequence_logo.h"
 #include "data/fasta.h"
 #include "data/hdf5_io.h"
+#include "train/metrics.h"
 #include "evoaug/error.h"
 #include "util/file_safety.h"
 #include "util/suggest.h"
@@ -120,6 +122,46 @@ AttributeOutput run_attribution(const Pipeline::AnalysisModel& model, const Anal
   spdlog::info("attribute: {} maps ({}, task {}) -> {}", out.maps.size(0), attribution_method_name(options.method),
                task_name, output.string());
   return out;
+}
+
+double planted_site_auroc(const at::Tensor& maps, const at::Tensor& x, const at::Tensor& sites,
+                          const std::vector<std::int64_t>& widths, AttributionMethod method) {
+  const std::int64_t n = maps.size(0), length = maps.size(2);
+  const at::Tensor importance = method == AttributionMethod::ism
+                                    ? maps.abs().sum(1) / 3.0
+                                    : (maps * x.narrow(0, 0, n).to(torch::kFloat32)).sum(1).abs();
+  at::Tensor labels = torch::zeros({n, length}, torch::kFloat32);
+  const at::Tensor rows = sites.to(torch::kLong).contiguous();
+  const auto r = rows.accessor<std::int64_t, 2>();
+  for (std::int64_t k = 0; k < rows.size(0); ++k) {
+    if (r[k][0] >= n) continue;
+    if (r[k][1] < 0 || r[k][1] >= static_cast<std::int64_t>(widths.size()))
+      throw Error("planted sites: motif index " + std::to_string(r[k][1]) + " is not one of the generator's " +
+                  std::to_string(widths.size()));
+    const std::int64_t start = std::max<std::int64_t>(0, r[k][2]);
+    const std::int64_t end = std::min(length, r[k][2] + widths[static_cast<std::size_t>(r[k][1])]);
+    if (end > start) labels[r[k][0]].narrow(0, start, end - start).fill_(1.0);
+  }
+  return auroc(importance.reshape({-1}).to(torch::kFloat64), labels.reshape({-1}).to(torch::kFloat64));
+}
+
+at::Tensor read_planted_sites(const fs::path& file) {
+  H5::Exception::dontPrint();
+  try {
+    H5::H5File h5(file.string(), H5F_ACC_RDONLY);
+    if (!h5.nameExists("sites_test"))
+      throw Error(file.string() + ": no dataset 'sites_test' (--truth needs a file written by evoaug synth)");
+    H5::DataSet data = h5.openDataSet("sites_test");
+    const H5::DataSpace space = data.getSpace();
+    hsize_t dims[2] = {0, 0};
+    if (space.getSimpleExtentNdims() != 2 || (space.getSimpleExtentDims(dims), dims[1] != 4))
+      throw Error(file.string() + ": 'sites_test' must be (M, 4): sequence, motif, start, strand");
+    at::Tensor sites = torch::zeros({static_cast<std::int64_t>(dims[0]), 4}, torch::kLong);
+    if (dims[0] > 0) data.read(sites.data_ptr<std::int64_t>(), H5::PredType::NATIVE_INT64);
+    return sites;
+  } catch (const H5::Exception& e) {
+    throw Error("cannot read the planted sites of '" + file.string() + "': " + e.getDetailMsg());
+  }
 }
 
 VariantScores score_variant_pairs(const ForwardFn& forward, const std::vector<VariantPair>& pairs, bool logits,

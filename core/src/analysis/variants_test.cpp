@@ -98,3 +98,25 @@ TEST_CASE("a variant's effect is the alternative prediction minus the reference 
     CHECK(torch::allclose(p_ref.to(torch::kFloat32), torch::sigmoid(predict(pairs[0].ref)), 1e-5, 1e-6));
   }
 }
+
+TEST_CASE("planted-site AUROC is 1 for maps that mark the sites, 0.5 for flat ones", "[analysis]") {
+  at::Generator g = at::make_generator<at::CPUGeneratorImpl>(8);
+  const at::Tensor x =
+      torch::one_hot(torch::randint(0, 4, {3, 30}, g, torch::kLong), 4).permute({0, 2, 1}).to(torch::kFloat32);
+  // Sites: sequence 0 motif 1 (width 5) at 3; sequence 2 motif 0 (width 4) at 20; a site of
+  // a sequence beyond the maps is ignored.
+  const at::Tensor sites = torch::tensor({0, 1, 3, 0, 2, 0, 20, 1, 7, 0, 0, 0}, torch::kLong).reshape({3, 4});
+  const std::vector<std::int64_t> widths{4, 5};
+  at::Tensor marked = torch::rand({3, 4, 30}, g) * 0.1;
+  marked[0].narrow(1, 3, 5) += 1;
+  marked[2].narrow(1, 20, 4) -= 1;  // negative attributions count by their size
+  CHECK(planted_site_auroc(marked, x, sites, widths, AttributionMethod::saliency) == Approx(1.0));
+  CHECK(planted_site_auroc(torch::ones({3, 4, 30}), x, sites, widths, AttributionMethod::ism) == Approx(0.5));
+  // Marking positions outside the sites instead turns it to 0.
+  at::Tensor wrong = torch::ones({3, 4, 30});
+  wrong[0].narrow(1, 3, 5).zero_();
+  wrong[2].narrow(1, 20, 4).zero_();
+  CHECK(planted_site_auroc(wrong, x, sites, widths, AttributionMethod::input_x_gradient) == Approx(0.0));
+  const at::Tensor bad = torch::tensor({0, 9, 3, 0}, torch::kLong).reshape({1, 4});
+  CHECK_THROWS_WITH(planted_site_auroc(marked, x, bad, widths, AttributionMethod::saliency), Contains("motif index 9"));
+}
