@@ -170,7 +170,8 @@ SweepFile read_sweep_file(const fs::path& file) {
   if (const toml::node* node = root.get("baseline")) {
     const toml::table* baseline = node->as_table();
     if (!baseline) throw Error(where(file, *node) + ": [baseline] must be a table of axis = value");
-    for (const auto& [key, value] : in_file_order(*baseline)) {
+    for (const auto& [baseline_key, value] : in_file_order(*baseline)) {
+      const std::string key = baseline_key;  // a lambda may not capture a structured binding before C++20
       auto axis = std::find_if(sweep.axes.begin(), sweep.axes.end(), [&](const SweepAxis& a) { return a.key == key; });
       if (axis == sweep.axes.end() || key == kSeedAxis)
         throw Error(where(file, *value) + ": [baseline] \"" + key + "\" is not an axis of the sweep (other than the seed)");
