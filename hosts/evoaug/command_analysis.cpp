@@ -70,10 +70,10 @@ int command_attribute(const HostContext& host, const Argv& argv) {
   if (args.flag("--truth")) {
     std::vector<std::int64_t> widths;
     for (const auto& motif : synthetic_motifs()) widths.push_back(static_cast<std::int64_t>(motif.consensus.size()));
-    const double value = analysis::planted_site_auroc(result.maps, sequences.x, analysis::read_planted_sites(input),
-                                                      widths, options.method);
-    std::printf("planted-site AUROC %.4f (%s, %lld sequences)\n", value,
-                analysis::attribution_method_name(options.method).c_str(),
+    const analysis::PlantedSiteScores truth = analysis::planted_site_scores(
+        result.maps, sequences.x, analysis::read_planted_sites(input), widths, options.method);
+    std::printf("planted-site AUROC %.4f, AUPRC %.4f (chance %.4f) (%s, %lld sequences)\n", truth.auroc, truth.auprc,
+                truth.positives, analysis::attribution_method_name(options.method).c_str(),
                 static_cast<long long>(result.maps.size(0)));
   }
   return 0;
@@ -85,7 +85,8 @@ namespace evoaug::cli {
 
 int command_score_variants(const HostContext& host, const Argv& argv) {
   Args args("evoaug score-variants", argv,
-            {"--checkpoint", "--pairs", "--vcf", "--reference", "--out", "--batch-size", "--set", "--pipeline"},
+            {"--checkpoint", "--pairs", "--vcf", "--reference", "--out", "--batch-size", "--set", "--pipeline",
+             "--task"},
             {"--force"});
   args.expect_at_most(1);
   std::string given;
@@ -107,6 +108,11 @@ int command_score_variants(const HostContext& host, const Argv& argv) {
   if (vcf) inputs.push_back({"--vcf", *vcf});
   if (auto reference = args.value("--reference")) inputs.push_back({"--reference", *reference});
   check_output_file(output, "evoaug score-variants: --out", inputs, args.flag("--force"));
+  // Written when the pairs carry measured effects: checked now, before any work.
+  const std::filesystem::path correlations_table = std::filesystem::path(output).replace_extension(".correlations.tsv");
+  if (pairs_file)
+    check_output_file(correlations_table, "evoaug score-variants: the correlations table (beside --out)", inputs,
+                      args.flag("--force"));
 
   Runtime runtime = analysis_runtime(host);
   Pipeline pipeline = args.value("--pipeline") ? runtime.load(*args.value("--pipeline"), set_overrides(args))
@@ -119,6 +125,19 @@ int command_score_variants(const HostContext& host, const Argv& argv) {
   const auto scores = analysis::score_variant_pairs(model.forward, pairs, model.logits, batch_size);
   write_file_atomically(output, analysis::variant_scores_tsv(pairs, model.task_names, scores));
   spdlog::info("score-variants: {} variants -> {}", pairs.size(), output);
+
+  // The paper's CAGI5 protocol, when the pairs carry measured effects: per experiment, the
+  // Pearson correlation of one task's predicted effect with the measured one.
+  if (std::any_of(pairs.begin(), pairs.end(), [](const analysis::VariantPair& p) { return p.measured.has_value(); })) {
+    const std::int64_t task = analysis::resolve_task(args.value("--task").value_or("0"), model.task_names);
+    const at::Tensor effect = scores.effect.select(1, task).to(torch::kFloat64).contiguous();
+    const std::vector<double> predicted(effect.data_ptr<double>(), effect.data_ptr<double>() + effect.numel());
+    const auto correlations = analysis::measured_correlations(pairs, predicted);
+    const std::string text = analysis::correlations_tsv(correlations);
+    write_file_atomically(correlations_table, text);
+    std::printf("measured effects against task %lld's predicted effect (Pearson r per experiment) -> %s\n%s",
+                static_cast<long long>(task), correlations_table.string().c_str(), text.c_str());
+  }
   return 0;
 }
 

@@ -95,14 +95,19 @@ const Help kHelp[] = {
      "example: evoaug attribute runs/quickstart --in synth.h5 --n 100 --method ism --out ism.h5\n"},
     {"score-variants", "",
      "usage: evoaug score-variants RUN_DIR|--checkpoint CKPT (--vcf V.vcf --reference GENOME.fa | --pairs PAIRS.tsv)\n"
-     "                             --out scores.tsv [--batch-size B] [--pipeline P.toml] [--set table.key=value]... [--force]\n"
+     "                             --out scores.tsv [--task K] [--batch-size B] [--pipeline P.toml]\n"
+     "                             [--set table.key=value]... [--force]\n"
      "  predictions for the reference and alternative sequence of each variant and the effect,\n"
      "  per task: alt - ref for regression, the log-odds difference for a classifier\n"
      "  RUN_DIR             a run's output_dir: its finetune-best.pt, else pretrain-best.pt\n"
      "  --checkpoint CKPT   the model, instead of RUN_DIR\n"
      "  --vcf V.vcf         SNVs (CHROM POS ID REF ALT); the model-length window centred on each\n"
      "  --reference G.fa    the genome of the VCF (whole FASTA; REF is checked against it)\n"
-     "  --pairs PAIRS.tsv   instead: a TSV with columns id, ref, alt (whole sequences of the model's length)\n"
+     "  --pairs PAIRS.tsv   instead: a TSV with columns id, ref, alt (whole sequences of the model's length);\n"
+     "                      with columns measured (and experiment), the Pearson r of the predicted and\n"
+     "                      measured effects per experiment and their mean (the paper's CAGI5 protocol),\n"
+     "                      printed and written to OUT_STEM.correlations.tsv\n"
+     "  --task K            the task whose effect is correlated (a number from 0 or a name; default 0)\n"
      "  --out FILE          the TSV to write, atomically (an existing file only with --force)\n"
      "  --batch-size B      sequences per forward pass (default 128)\n"
      "  --pipeline P.toml   the configuration to build the model with (default: the checkpoint's)\n"
@@ -158,9 +163,12 @@ const Help kHelp[] = {
      "example: evoaug data inspect peaks.fa.gz --labels peaks.tsv\n"},
     {"synth", "",
      "usage: evoaug synth --out FILE.h5 [--task binary|regression] [--num-sequences N] [--length L]\n"
-     "                    [--tasks K] [--seed S] [--lower-case] [--channels-last] [--force]\n"
-     "  write the built-in synthetic dataset as an HDF5 file in the paper's layout\n"
-     "example: evoaug synth --out synthetic.h5 --num-sequences 2000\n"},
+     "                    [--tasks K] [--seed S] [--motifs-out M.meme] [--lower-case] [--channels-last] [--force]\n"
+     "  write the built-in synthetic dataset as an HDF5 file in the paper's layout, with the\n"
+     "  planted sites of each split (sites_train, sites_valid, sites_test)\n"
+     "  --motifs-out M.meme  also the generator's motifs (the PWMs its sites are drawn from) in MEME\n"
+     "                       format: a database with known answers for `evoaug filters --motifs`\n"
+     "example: evoaug synth --out synthetic.h5 --num-sequences 2000 --motifs-out synthetic.meme\n"},
     {"plugins", "",
      "usage: evoaug plugins [--json] [--describe NAME] [--markdown]\n"
      "  the augmentations and models found, and the libraries that failed to load\n"

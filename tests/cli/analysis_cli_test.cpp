@@ -136,6 +136,63 @@ TEST_CASE("the analysis commands run on a trained model and write what they prom
     CHECK_FALSE(fs::exists(dir / "b.tsv"));
   }
 
+  SECTION("score-variants: pairs with measured effects give the per-experiment correlations (CAGI5)") {
+    // Six variants of one window in two experiments; the measured effects are the model's
+    // own predicted effects (e1) and their negation (e2), so r is 1 and -1.
+    const std::string window = chr1.substr(59, 80);
+    std::string pairs = "id\tref\talt\texperiment\tmeasured\n";
+    std::vector<std::string> alts;
+    for (int k = 0; k < 6; ++k) {
+      std::string alt = window;
+      alt[static_cast<std::size_t>(10 + 11 * k)] = alt[static_cast<std::size_t>(10 + 11 * k)] == 'A' ? 'C' : 'A';
+      alts.push_back(alt);
+      pairs += "p" + std::to_string(k) + "\t" + window + "\t" + alt + "\t" + (k < 3 ? "e1" : "e2") + "\t\n";
+    }
+    write_file(dir / "pairs.tsv", pairs);
+    REQUIRE(run_host("--log-level warn score-variants " + quoted(run) + " --pairs " + quoted(dir / "pairs.tsv") +
+                     " --out " + quoted(dir / "unmeasured.tsv")).exit_code == 0);
+    CHECK_FALSE(fs::exists(dir / "unmeasured.correlations.tsv"));  // nothing measured, no table
+    const auto predicted = read_tsv(dir / "unmeasured.tsv");
+    std::string measured = "id\tref\talt\texperiment\tmeasured\n";
+    for (int k = 0; k < 6; ++k) {
+      const double effect = std::stod(predicted[static_cast<std::size_t>(k + 1)][3]);
+      measured += "p" + std::to_string(k) + "\t" + window + "\t" + alts[static_cast<std::size_t>(k)] + "\t" +
+                  (k < 3 ? "e1\t" : "e2\t") + std::to_string(k < 3 ? effect : -effect) + "\n";
+    }
+    write_file(dir / "measured.tsv", measured);
+    const auto out = run_host("--log-level warn score-variants " + quoted(run) + " --pairs " +
+                              quoted(dir / "measured.tsv") + " --out " + quoted(dir / "m.tsv"));
+    INFO(out.output);
+    REQUIRE(out.exit_code == 0);
+    const auto table = read_tsv(dir / "m.correlations.tsv");
+    REQUIRE(table.size() == 4);
+    CHECK(table[1][0] == "e1");
+    CHECK(table[1][1] == "3");
+    CHECK(std::stod(table[1][2]) == Approx(1.0).margin(1e-3));
+    CHECK(std::stod(table[2][2]) == Approx(-1.0).margin(1e-3));
+    CHECK(table[3][0] == "mean");
+    CHECK_THAT(out.output, Contains("Pearson r per experiment"));
+  }
+
+  SECTION("synth --motifs-out writes the generator's motifs, a database filters can read") {
+    const auto synth = run_host("--log-level warn synth --num-sequences 200 --length 80 --out " + quoted(dir / "s.h5") +
+                                " --motifs-out " + quoted(dir / "gen.meme"));
+    INFO(synth.output);
+    REQUIRE(synth.exit_code == 0);
+    const std::string meme = read_file(dir / "gen.meme");
+    CHECK_THAT(meme, Contains("MEME version 4") && Contains("MOTIF CTCF ") && Contains("letter-probability matrix"));
+    const auto out = run_host("--log-level warn filters " + quoted(run) + " --in " + quoted(dir / "s.h5") +
+                              " --motifs " + quoted(dir / "gen.meme") + " --shuffles 20 --no-logos --out " +
+                              quoted(dir / "g"));
+    INFO(out.output);
+    CHECK(out.exit_code == 0);
+    CHECK_THAT(out.output, Contains("hit rate"));
+    // The same file for both outputs is refused before anything is written.
+    const auto same = run_host("synth --out " + quoted(dir / "t.h5") + " --motifs-out " + quoted(dir / "t.h5"));
+    CHECK(same.exit_code != 0);
+    CHECK_THAT(same.output, Contains("--motifs-out"));
+  }
+
   SECTION("filters: one PFM per first-layer filter, and the comparison's summary") {
     write_file(dir / "db.meme", "MEME version 4\n\nALPHABET= ACGT\n\nMOTIF M1 ONE\n"
                                 "letter-probability matrix: alength= 4 w= 5\n"

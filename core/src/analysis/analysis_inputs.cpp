@@ -124,8 +124,8 @@ AttributeOutput run_attribution(const Pipeline::AnalysisModel& model, const Anal
   return out;
 }
 
-double planted_site_auroc(const at::Tensor& maps, const at::Tensor& x, const at::Tensor& sites,
-                          const std::vector<std::int64_t>& widths, AttributionMethod method) {
+PlantedSiteScores planted_site_scores(const at::Tensor& maps, const at::Tensor& x, const at::Tensor& sites,
+                                      const std::vector<std::int64_t>& widths, AttributionMethod method) {
   const std::int64_t n = maps.size(0), length = maps.size(2);
   const at::Tensor importance = method == AttributionMethod::ism
                                     ? maps.abs().sum(1) / 3.0
@@ -142,7 +142,9 @@ double planted_site_auroc(const at::Tensor& maps, const at::Tensor& x, const at:
     const std::int64_t end = std::min(length, r[k][2] + widths[static_cast<std::size_t>(r[k][1])]);
     if (end > start) labels[r[k][0]].narrow(0, start, end - start).fill_(1.0);
   }
-  return auroc(importance.reshape({-1}).to(torch::kFloat64), labels.reshape({-1}).to(torch::kFloat64));
+  const at::Tensor scores = importance.reshape({-1}).to(torch::kFloat64);
+  const at::Tensor truth = labels.reshape({-1}).to(torch::kFloat64);
+  return {auroc(scores, truth), aupr(scores, truth), truth.mean().item<double>()};
 }
 
 at::Tensor read_planted_sites(const fs::path& file) {

@@ -49,13 +49,18 @@ AttributeOutput run_attribution(const Pipeline::AnalysisModel& model, const Anal
                                 std::int64_t logos);
 
 /// How well a map points at the planted motifs of a synthetic file (evoaug attribute
-/// --truth): the AUROC of each position's importance (|attribution at the observed
-/// nucleotide|; for ISM the mean |effect| of its three mutations) for telling positions
-/// inside a planted site from the rest, over the first maps.size(0) sequences.
-/// `sites` is (M, 4): sequence, motif, start, strand, as `evoaug synth` writes sites_test;
-/// `widths[motif]` the motifs' widths.
-double planted_site_auroc(const at::Tensor& maps, const at::Tensor& x, const at::Tensor& sites,
-                          const std::vector<std::int64_t>& widths, AttributionMethod method);
+/// --truth): the AUROC and AUPRC (average precision) of each position's importance
+/// (|attribution at the observed nucleotide|; for ISM the mean |effect| of its three
+/// mutations) for telling positions inside a planted site from the rest, over the first
+/// maps.size(0) sequences. `sites` is (M, 4): sequence, motif, start, strand, as `evoaug
+/// synth` writes sites_test; `widths[motif]` the motifs' widths. The AUPRC of flat maps
+/// is the share of positions inside sites (its chance level), returned as `positives`.
+struct PlantedSiteScores {
+  double auroc = 0.0, auprc = 0.0;
+  double positives = 0.0;  ///< share of positions inside a planted site
+};
+PlantedSiteScores planted_site_scores(const at::Tensor& maps, const at::Tensor& x, const at::Tensor& sites,
+                                      const std::vector<std::int64_t>& widths, AttributionMethod method);
 
 /// The `sites_test` dataset of an `evoaug synth` file, (M, 4) int64; an Error naming the
 /// file when it has none (a file not written by evoaug synth).

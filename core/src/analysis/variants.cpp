@@ -1,6 +1,9 @@
 #include "analysis/variants.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -137,6 +140,12 @@ std::vector<VariantPair> read_variant_pairs(const fs::path& tsv, std::int64_t le
     return static_cast<std::size_t>(it - header.begin());
   };
   const std::size_t id = column("id"), ref = column("ref"), alt = column("alt");
+  const auto optional_column = [&](const std::string& name) -> std::optional<std::size_t> {
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  const auto measured = optional_column("measured"), experiment = optional_column("experiment");
   std::vector<VariantPair> out;
   for (std::size_t number = 2; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -145,7 +154,17 @@ std::vector<VariantPair> read_variant_pairs(const fs::path& tsv, std::int64_t le
     if (fields.size() != header.size())
       throw Error(where(tsv, number) + ": " + std::to_string(fields.size()) + " columns; the header has " +
                   std::to_string(header.size()));
-    VariantPair pair{fields[id], upper(fields[ref]), upper(fields[alt])};
+    VariantPair pair{fields[id], upper(fields[ref]), upper(fields[alt]), std::nullopt,
+                     experiment ? fields[*experiment] : std::string("all")};
+    if (measured && !fields[*measured].empty() && fields[*measured] != "NA" && fields[*measured] != "nan") {
+      const std::string& text = fields[*measured];
+      char* end = nullptr;
+      const double value = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size() || !std::isfinite(value))
+        throw Error(where(tsv, number) + ": '" + pair.id + "': measured '" + text +
+                    "' is not a number (leave it empty or NA when there is no measurement)");
+      pair.measured = value;
+    }
     for (const std::string* s : {&pair.ref, &pair.alt})
       if (static_cast<std::int64_t>(s->size()) != length)
         throw Error(where(tsv, number) + ": '" + pair.id + "': a sequence of length " + std::to_string(s->size()) +
@@ -154,6 +173,52 @@ std::vector<VariantPair> read_variant_pairs(const fs::path& tsv, std::int64_t le
   }
   if (out.empty()) throw Error(tsv.string() + ": no variants");
   return out;
+}
+
+std::vector<ExperimentCorrelation> measured_correlations(const std::vector<VariantPair>& pairs,
+                                                         const std::vector<double>& predicted) {
+  if (predicted.size() != pairs.size())
+    throw Error("measured_correlations: " + std::to_string(predicted.size()) + " predictions for " +
+                std::to_string(pairs.size()) + " variants");
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::pair<double, double>>> values;  // experiment -> (measured, predicted)
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (!pairs[i].measured) continue;
+    auto [it, added] = values.try_emplace(pairs[i].experiment);
+    if (added) order.push_back(pairs[i].experiment);
+    it->second.emplace_back(*pairs[i].measured, predicted[i]);
+  }
+  std::vector<ExperimentCorrelation> out;
+  for (const auto& name : order) {
+    const auto& v = values.at(name);
+    const double n = static_cast<double>(v.size());
+    double mean_m = 0, mean_p = 0;
+    for (const auto& [m, p] : v) mean_m += m / n, mean_p += p / n;
+    double cov = 0, var_m = 0, var_p = 0;
+    for (const auto& [m, p] : v) {
+      cov += (m - mean_m) * (p - mean_p);
+      var_m += (m - mean_m) * (m - mean_m);
+      var_p += (p - mean_p) * (p - mean_p);
+    }
+    const double r = v.size() >= 3 && var_m > 0 && var_p > 0 ? cov / std::sqrt(var_m * var_p) : std::nan("");
+    out.push_back({name, v.size(), r});
+  }
+  return out;
+}
+
+std::string correlations_tsv(const std::vector<ExperimentCorrelation>& correlations) {
+  std::string out = "experiment\tvariants\tpearson\n";
+  char cell[64];
+  double sum = 0;
+  std::size_t defined = 0, variants = 0;
+  for (const auto& c : correlations) {
+    std::snprintf(cell, sizeof cell, "\t%zu\t%.6g\n", c.variants, c.pearson);
+    out += c.experiment + cell;
+    variants += c.variants;
+    if (std::isfinite(c.pearson)) sum += c.pearson, ++defined;
+  }
+  std::snprintf(cell, sizeof cell, "\t%zu\t%.6g\n", variants, defined ? sum / static_cast<double>(defined) : std::nan(""));
+  return out + "mean" + cell;
 }
 
 }  // namespace evoaug::analysis

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,10 +25,13 @@ struct Variant {
 /// Error naming file:line and the value.
 std::vector<Variant> read_vcf(const std::filesystem::path& file);
 
-/// A variant as two sequences of the model's length.
+/// A variant as two sequences of the model's length; from a pairs TSV also, when it has
+/// those columns, the measured effect and the experiment it was measured in (CAGI5).
 struct VariantPair {
   std::string id;
   std::string ref, alt;
+  std::optional<double> measured;  ///< column "measured"; empty or NA: not measured
+  std::string experiment = "all";  ///< column "experiment"; "all" without the column
 };
 
 /// The window of `length` bases around each variant: the variant at index length / 2
@@ -43,7 +47,24 @@ std::vector<VariantPair> variant_windows(const std::vector<Variant>& variants,
 std::map<std::string, std::string> read_genome(const std::filesystem::path& fasta);
 
 /// A TSV with a header naming at least the columns id, ref and alt (ref and alt: whole
-/// sequences of the model's length). Errors name file:line.
+/// sequences of the model's length), and optionally measured (a number, or empty / NA)
+/// and experiment. Errors name file:line.
 std::vector<VariantPair> read_variant_pairs(const std::filesystem::path& tsv, std::int64_t length);
+
+/// The paper's CAGI5 protocol: per experiment (in order of first appearance), the Pearson
+/// correlation between the measured effects and `predicted` (one value per pair, e.g. one
+/// task's effect) over the pairs that have a measurement. An experiment with fewer than
+/// three measured variants, or whose values are constant, has a NaN correlation.
+struct ExperimentCorrelation {
+  std::string experiment;
+  std::size_t variants = 0;
+  double pearson = 0.0;
+};
+std::vector<ExperimentCorrelation> measured_correlations(const std::vector<VariantPair>& pairs,
+                                                         const std::vector<double>& predicted);
+
+/// The correlations as a TSV (experiment, variants, pearson) ending in a row "mean" with
+/// the mean over the experiments whose correlation is defined.
+std::string correlations_tsv(const std::vector<ExperimentCorrelation>& correlations);
 
 }  // namespace evoaug::analysis

@@ -1,6 +1,7 @@
 // Variant scoring on a hand-built genome and VCF: windows, the checks that name vcf:line,
 // and effects that are the difference of the two predictions.
 #include "catch.h"
+#include <cmath>
 #include <torch/torch.h>
 
 #include "analysis/analysis_inputs.h"
@@ -75,6 +76,42 @@ TEST_CASE("variant pairs are read from a TSV with id, ref and alt columns", "[an
   CHECK_THROWS_WITH(read_variant_pairs(dir / "q.tsv", 4), Contains("q.tsv:1") && Contains("'ref'"));
 }
 
+TEST_CASE("measured effects are correlated with the predicted ones per experiment (CAGI5)", "[analysis][variants]") {
+  TempDir dir;
+  // Experiment e1: predicted = 2 x measured (r = 1); e2: predicted = -measured (r = -1);
+  // e3: two variants only (undefined); one row without a measurement is left out.
+  write_file(dir / "m.tsv",
+             "id\tref\talt\texperiment\tmeasured\n"
+             "a\tACGT\tACGA\te1\t1\nb\tACGT\tACGC\te1\t2\nc\tACGT\tACGG\te1\t4\n"
+             "d\tACGT\tACTT\te2\t1\ne\tACGT\tACAT\te2\t3\nf\tACGT\tACCT\te2\t2\n"
+             "g\tACGT\tAAGT\te3\t1\nh\tACGT\tAGGT\te3\t5\ni\tACGT\tATGT\te1\tNA\n");
+  const auto pairs = read_variant_pairs(dir / "m.tsv", 4);
+  REQUIRE(pairs.size() == 9);
+  CHECK(pairs[0].experiment == "e1");
+  CHECK(*pairs[1].measured == 2.0);
+  CHECK_FALSE(pairs[8].measured.has_value());
+  const std::vector<double> predicted{2, 4, 8, -1, -3, -2, 0, 1, 100};
+  const auto correlations = measured_correlations(pairs, predicted);
+  REQUIRE(correlations.size() == 3);
+  CHECK(correlations[0].experiment == "e1");
+  CHECK(correlations[0].variants == 3);  // the unmeasured row is not counted
+  CHECK(correlations[0].pearson == Approx(1.0));
+  CHECK(correlations[1].pearson == Approx(-1.0));
+  CHECK(std::isnan(correlations[2].pearson));
+  const std::string table = correlations_tsv(correlations);
+  CHECK_THAT(table, Contains("experiment\tvariants\tpearson\n") && Contains("e1\t3\t1\n") &&
+                        Contains("mean\t8\t0\n"));  // mean of the defined ones: (1 - 1) / 2
+
+  // Without the columns every variant is of experiment "all" and unmeasured.
+  write_file(dir / "plain.tsv", "id\tref\talt\na\tACGT\tACGA\n");
+  const auto plain = read_variant_pairs(dir / "plain.tsv", 4);
+  CHECK(plain[0].experiment == "all");
+  CHECK_FALSE(plain[0].measured.has_value());
+  write_file(dir / "bad.tsv", "id\tref\talt\tmeasured\na\tACGT\tACGA\t1.5x\n");
+  CHECK_THROWS_WITH(read_variant_pairs(dir / "bad.tsv", 4),
+                    Contains("bad.tsv:2") && Contains("'1.5x'") && Contains("not a number"));
+}
+
 TEST_CASE("a variant's effect is the alternative prediction minus the reference one", "[analysis][variants]") {
   at::Generator g = at::make_generator<at::CPUGeneratorImpl>(5);
   const at::Tensor w = torch::randn({2, 4, 6}, g, torch::kFloat32);
@@ -99,7 +136,7 @@ TEST_CASE("a variant's effect is the alternative prediction minus the reference 
   }
 }
 
-TEST_CASE("planted-site AUROC is 1 for maps that mark the sites, 0.5 for flat ones", "[analysis]") {
+TEST_CASE("planted-site AUROC and AUPRC are 1 for maps that mark the sites, chance for flat ones", "[analysis]") {
   at::Generator g = at::make_generator<at::CPUGeneratorImpl>(8);
   const at::Tensor x =
       torch::one_hot(torch::randint(0, 4, {3, 30}, g, torch::kLong), 4).permute({0, 2, 1}).to(torch::kFloat32);
@@ -110,13 +147,21 @@ TEST_CASE("planted-site AUROC is 1 for maps that mark the sites, 0.5 for flat on
   at::Tensor marked = torch::rand({3, 4, 30}, g) * 0.1;
   marked[0].narrow(1, 3, 5) += 1;
   marked[2].narrow(1, 20, 4) -= 1;  // negative attributions count by their size
-  CHECK(planted_site_auroc(marked, x, sites, widths, AttributionMethod::saliency) == Approx(1.0));
-  CHECK(planted_site_auroc(torch::ones({3, 4, 30}), x, sites, widths, AttributionMethod::ism) == Approx(0.5));
+  const PlantedSiteScores perfect = planted_site_scores(marked, x, sites, widths, AttributionMethod::saliency);
+  CHECK(perfect.auroc == Approx(1.0));
+  CHECK(perfect.auprc == Approx(1.0));
+  CHECK(perfect.positives > 0.0);
+  CHECK(perfect.positives < 1.0);
+  const PlantedSiteScores flat = planted_site_scores(torch::ones({3, 4, 30}), x, sites, widths, AttributionMethod::ism);
+  CHECK(flat.auroc == Approx(0.5));
+  CHECK(flat.auprc == Approx(flat.positives));  // chance level: the share of site positions
   // Marking positions outside the sites instead turns it to 0.
   at::Tensor wrong = torch::ones({3, 4, 30});
   wrong[0].narrow(1, 3, 5).zero_();
   wrong[2].narrow(1, 20, 4).zero_();
-  CHECK(planted_site_auroc(wrong, x, sites, widths, AttributionMethod::input_x_gradient) == Approx(0.0));
+  const PlantedSiteScores inverted = planted_site_scores(wrong, x, sites, widths, AttributionMethod::input_x_gradient);
+  CHECK(inverted.auroc == Approx(0.0));
+  CHECK(inverted.auprc == Approx(flat.auprc));  // the sites come last: precision only at full recall
   const at::Tensor bad = torch::tensor({0, 9, 3, 0}, torch::kLong).reshape({1, 4});
-  CHECK_THROWS_WITH(planted_site_auroc(marked, x, bad, widths, AttributionMethod::saliency), Contains("motif index 9"));
+  CHECK_THROWS_WITH(planted_site_scores(marked, x, bad, widths, AttributionMethod::saliency), Contains("motif index 9"));
 }
