@@ -9,6 +9,7 @@
 
 #include "analysis/analysis_inputs.h"
 #include "analysis/filters.h"
+#include "analysis/indexed_fasta.h"
 #include "analysis/motifs.h"
 #include "analysis/sequence_logo.h"
 #include "data/synthetic.h"
@@ -118,10 +119,14 @@ int command_score_variants(const HostContext& host, const Argv& argv) {
   Pipeline pipeline = args.value("--pipeline") ? runtime.load(*args.value("--pipeline"), set_overrides(args))
                                                : runtime.from_checkpoint(checkpoint, set_overrides(args));
   const Pipeline::AnalysisModel model = pipeline.analysis_model(checkpoint);
-  const std::vector<analysis::VariantPair> pairs =
-      pairs_file ? analysis::read_variant_pairs(*pairs_file, model.length)
-                 : analysis::variant_windows(analysis::read_vcf(*vcf), analysis::read_genome(*args.value("--reference")),
-                                             model.length, *vcf);
+  std::vector<analysis::VariantPair> pairs;
+  if (pairs_file) {
+    pairs = analysis::read_variant_pairs(*pairs_file, model.length);
+  } else {
+    // Through the genome's .fai index (built beside it when missing): only the windows are read.
+    const analysis::IndexedFasta genome(*args.value("--reference"));
+    pairs = analysis::variant_windows(analysis::read_vcf(*vcf), analysis::genome_view(genome), model.length, *vcf);
+  }
   const auto scores = analysis::score_variant_pairs(model.forward, pairs, model.logits, batch_size);
   write_file_atomically(output, analysis::variant_scores_tsv(pairs, model.task_names, scores));
   spdlog::info("score-variants: {} variants -> {}", pairs.size(), output);

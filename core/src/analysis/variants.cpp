@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "analysis/indexed_fasta.h"
 #include "data/fasta.h"
 #include "evoaug/error.h"
 #include "util/suggest.h"
@@ -93,38 +94,63 @@ std::map<std::string, std::string> read_genome(const fs::path& fasta) {
   return genome;
 }
 
-std::vector<VariantPair> variant_windows(const std::vector<Variant>& variants,
-                                         const std::map<std::string, std::string>& genome, std::int64_t length,
-                                         const fs::path& vcf) {
-  std::vector<std::string> names;
-  for (const auto& [name, sequence] : genome) names.push_back(name);
+GenomeView genome_view(const std::map<std::string, std::string>& genome) {
+  GenomeView view;
+  for (const auto& [name, sequence] : genome) view.names.push_back(name);
+  view.length = [&genome](const std::string& name) -> std::int64_t {
+    const auto it = genome.find(name);
+    return it == genome.end() ? -1 : static_cast<std::int64_t>(it->second.size());
+  };
+  view.fetch = [&genome](const std::string& name, std::int64_t start, std::int64_t count) {
+    return genome.at(name).substr(static_cast<std::size_t>(start), static_cast<std::size_t>(count));
+  };
+  return view;
+}
+
+GenomeView genome_view(const IndexedFasta& genome) {
+  GenomeView view;
+  view.names = genome.names();
+  view.length = [&genome](const std::string& name) { return genome.has(name) ? genome.length(name) : -1; };
+  view.fetch = [&genome](const std::string& name, std::int64_t start, std::int64_t count) {
+    return genome.fetch(name, start, count);
+  };
+  return view;
+}
+
+std::vector<VariantPair> variant_windows(const std::vector<Variant>& variants, const GenomeView& genome,
+                                         std::int64_t length, const fs::path& vcf) {
   std::vector<VariantPair> out;
   for (const auto& v : variants) {
-    const auto found = genome.find(v.chrom);
-    if (found == genome.end())
-      throw Error(where(vcf, v.line) + ": " + unknown_name_message("chromosome", v.chrom, names) +
+    const std::int64_t size = genome.length(v.chrom);
+    if (size < 0)
+      throw Error(where(vcf, v.line) + ": " + unknown_name_message("chromosome", v.chrom, genome.names) +
                   " (the reference FASTA's names must match the VCF's)");
-    const std::string& chrom = found->second;
-    const std::int64_t size = static_cast<std::int64_t>(chrom.size());
     if (v.pos > size)
       throw Error(where(vcf, v.line) + ": POS " + std::to_string(v.pos) + " is past the end of " + v.chrom + " (" +
                   std::to_string(size) + " bases)");
     const std::int64_t at = v.pos - 1, start = at - length / 2;
-    if (chrom[at] != v.ref[0])
+    const char genome_base = genome.fetch(v.chrom, at, 1)[0];
+    if (genome_base != v.ref[0])
       throw Error(where(vcf, v.line) + ": REF '" + v.ref + "' does not match the reference genome, which has '" +
-                  std::string(1, chrom[at]) + "' at " + v.chrom + ":" + std::to_string(v.pos));
+                  std::string(1, genome_base) + "' at " + v.chrom + ":" + std::to_string(v.pos));
     if (start < 0 || start + length > size)
       throw Error(where(vcf, v.line) + ": the " + std::to_string(length) + "-base window centred on " + v.chrom + ":" +
                   std::to_string(v.pos) + " runs past the chromosome's " + (start < 0 ? "start" : "end") + " (" +
                   std::to_string(size) + " bases); such variants cannot be scored");
     VariantPair pair;
     pair.id = v.id.empty() || v.id == "." ? v.chrom + ":" + std::to_string(v.pos) + ":" + v.ref + ">" + v.alt : v.id;
-    pair.ref = chrom.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(length));
+    pair.ref = genome.fetch(v.chrom, start, length);
     pair.alt = pair.ref;
     pair.alt[static_cast<std::size_t>(at - start)] = v.alt[0];
     out.push_back(std::move(pair));
   }
   return out;
+}
+
+std::vector<VariantPair> variant_windows(const std::vector<Variant>& variants,
+                                         const std::map<std::string, std::string>& genome, std::int64_t length,
+                                         const fs::path& vcf) {
+  return variant_windows(variants, genome_view(genome), length, vcf);
 }
 
 std::vector<VariantPair> read_variant_pairs(const fs::path& tsv, std::int64_t length) {

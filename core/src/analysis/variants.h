@@ -5,12 +5,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace evoaug::analysis {
+
+class IndexedFasta;
 
 struct Variant {
   std::string chrom;
@@ -34,11 +37,25 @@ struct VariantPair {
   std::string experiment = "all";  ///< column "experiment"; "all" without the column
 };
 
+/// The genome as variant_windows reads it: the chromosome names, a chromosome's length
+/// (-1 when it has no such chromosome) and a window of it (0-based start, upper-case).
+struct GenomeView {
+  std::vector<std::string> names;
+  std::function<std::int64_t(const std::string& name)> length;
+  std::function<std::string(const std::string& name, std::int64_t start, std::int64_t count)> fetch;
+};
+
+/// A genome held in memory (read_genome), or read through its .fai index (IndexedFasta).
+GenomeView genome_view(const std::map<std::string, std::string>& genome);
+GenomeView genome_view(const IndexedFasta& genome);
+
 /// The window of `length` bases around each variant: the variant at index length / 2
 /// (0-based), the reference allele checked against the genome, the alternative one
 /// substituted. An unknown chromosome, a REF that differs from the genome, or a window
 /// that would run past either end of the chromosome is an Error naming vcf:line.
 /// An id "." becomes CHROM:POS:REF>ALT.
+std::vector<VariantPair> variant_windows(const std::vector<Variant>& variants, const GenomeView& genome,
+                                         std::int64_t length, const std::filesystem::path& vcf);
 std::vector<VariantPair> variant_windows(const std::vector<Variant>& variants,
                                          const std::map<std::string, std::string>& genome, std::int64_t length,
                                          const std::filesystem::path& vcf);
