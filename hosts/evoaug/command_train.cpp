@@ -12,6 +12,7 @@
 #include "evoaug/runtime.h"
 #include "runtime/progress.h"
 #include "util/file_safety.h"
+#include "sweep/slurm_script.h"
 
 namespace evoaug::cli {
 namespace {
@@ -78,22 +79,12 @@ int train_command(const std::string& resume_hint, Fn&& fn) {
   }
 }
 
-// An argument as a POSIX shell reads it back: as is when plain, else in single quotes.
-std::string shell_quoted(const std::string& arg) {
-  const bool plain = !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                           "0123456789-_./=:,+@%") == std::string::npos;
-  if (plain) return arg;
-  std::string out = "'";
-  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string command_line(const std::string& command, const Argv& argv) {
   std::string out = "evoaug " + command;
   bool has_resume = false;
   for (const auto& a : argv) {
     if (a == "--overwrite") continue;  // resuming replaces nothing
-    out += " " + shell_quoted(a);
+    out += " " + shell_quote(a);
     has_resume = has_resume || a == "--resume";
   }
   return has_resume ? out : out + " --resume";

@@ -55,6 +55,29 @@ void check_split(const Split& split, const char* name) {
     throw Error(std::string("write_hdf5_dataset: the ") + name + " split must be X (N, 4, L) and Y (N, T)");
 }
 
+// Writes an HDF5 file through `fill` into a temporary sibling, then renames it over
+// `path`: a failure leaves the earlier file whole and removes the temporary.
+template <typename Fill>
+void write_atomically_as_hdf5(const fs::path& path, Fill&& fill) {
+  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
+  const fs::path temp = temporary_sibling(path);
+  H5::Exception::dontPrint();
+  try {
+    H5::H5File file(temp.string(), H5F_ACC_TRUNC);
+    fill(file);
+    file.close();
+  } catch (const H5::Exception& e) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    throw Error("cannot write HDF5 file '" + path.string() + "': " + e.getDetailMsg());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    throw;
+  }
+  commit_temporary(temp, path);
+}
+
 }  // namespace
 
 void write_hdf5_dataset(const fs::path& path, const Dataset& dataset, const Hdf5WriteOptions& options,
@@ -62,11 +85,7 @@ void write_hdf5_dataset(const fs::path& path, const Dataset& dataset, const Hdf5
   const Split* splits[3] = {&dataset.train, &dataset.valid, &dataset.test};
   for (SplitId id : kSplitIds) check_split(*splits[static_cast<std::size_t>(id)], split_name(id));
 
-  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
-  const fs::path temp = temporary_sibling(path);
-  H5::Exception::dontPrint();
-  try {
-    H5::H5File file(temp.string(), H5F_ACC_TRUNC);
+  write_atomically_as_hdf5(path, [&](H5::H5File& file) {
     for (SplitId id : kSplitIds) {
       const Split& split = *splits[static_cast<std::size_t>(id)];
       const std::string suffix = std::string("_") + split_name(id);
@@ -90,43 +109,19 @@ void write_hdf5_dataset(const fs::path& path, const Dataset& dataset, const Hdf5
       H5::Attribute attribute = file.createAttribute("task_names", type, H5::DataSpace(H5S_SCALAR));
       attribute.write(type, names);
     }
-    file.close();
-  } catch (const H5::Exception& e) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw Error("cannot write HDF5 file '" + path.string() + "': " + e.getDetailMsg());
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw;
-  }
-  commit_temporary(temp, path);
+  });
 }
 
 void write_hdf5_tensors(const fs::path& path, const std::vector<Hdf5Extra>& datasets,
                         const std::vector<std::pair<std::string, std::string>>& attributes) {
-  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
-  const fs::path temp = temporary_sibling(path);
-  H5::Exception::dontPrint();
-  try {
-    H5::H5File file(temp.string(), H5F_ACC_TRUNC);
+  write_atomically_as_hdf5(path, [&](H5::H5File& file) {
     for (const auto& dataset : datasets) write_tensor(file, dataset.name, dataset.values);
     for (const auto& [name, text] : attributes) {
       const H5::StrType type(H5::PredType::C_S1, std::max<std::size_t>(1, text.size()));
       H5::Attribute attribute = file.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
       attribute.write(type, text);
     }
-    file.close();
-  } catch (const H5::Exception& e) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw Error("cannot write HDF5 file '" + path.string() + "': " + e.getDetailMsg());
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw;
-  }
-  commit_temporary(temp, path);
+  });
 }
 
 }  // namespace evoaug
