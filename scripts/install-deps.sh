@@ -12,6 +12,7 @@ packages=(
   libboost-dev libboost-filesystem-dev   # Boost.DLL
   libtomlplusplus-dev libspdlog-dev catch2
   libhdf5-dev zlib1g-dev
+  libgloo-dev              # Gloo's headers, behind LibTorch's c10d ProcessGroupGloo (multi-process training)
   python3-torch            # only for the test that loads a checkpoint from Python
   clang libclang-rt-dev    # libFuzzer: the fuzz targets of tests/fuzz (a clang tree under build/fuzz)
   chromium                 # only for the test that renders report.html in a headless browser
