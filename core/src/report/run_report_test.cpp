@@ -85,6 +85,22 @@ TEST_CASE("svg_plot draws series, rules and error bars, and says when there is n
   CHECK_THAT(evoaug::svg_plot(empty), Contains("no data"));
 }
 
+TEST_CASE("svg_plot slants category names that would overlap, and makes room for them", "[report]") {
+  evoaug::PlotSpec few;
+  few.x_categories = {"1", "2", "3"};
+  few.series.push_back({"m", {0, 1, 2}, {0.7, 0.8, 0.75}, {}, false, "#000"});
+  const std::string upright = evoaug::svg_plot(few);
+  CHECK_FALSE(upright.find("rotate(-35") != std::string::npos);
+  CHECK_THAT(upright, Contains("height=\"300.0\""));
+  evoaug::PlotSpec many = few;
+  many.x_categories = {"none", "mutation", "translocation", "insertion", "deletion", "inversion",
+                       "reverse_complement", "noise", "paper_chipseq"};
+  many.series[0] = {"m", {0, 1, 2, 3, 4, 5, 6, 7, 8}, {0.7, 0.8, 0.75, 0.7, 0.8, 0.75, 0.7, 0.8, 0.75}, {}, false, "#000"};
+  const std::string slanted = evoaug::svg_plot(many);
+  CHECK(count(slanted, "rotate(-35") == 9);
+  CHECK_FALSE(slanted.find("height=\"300.0\"") != std::string::npos);  // taller, for the slanted names
+}
+
 TEST_CASE("a run's report.html holds both stages' curves, test metrics, components and configuration", "[report]") {
   const std::string html = evoaug::run_report_html(kReport, kMetrics, "report.json");
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);

@@ -45,8 +45,16 @@ struct Range {
 }  // namespace
 
 std::string svg_plot(const PlotSpec& spec) {
-  const double left = 64, right = 16, top = 28, bottom = 44;
-  const double w = spec.width, h = spec.height;
+  const double left = 64, right = 16, top = 28;
+  // Category names that would overlap side by side are drawn slanted, with the room
+  // below the axis they need (about 6.2 px per character at font size 11).
+  std::size_t longest = 0;
+  for (const auto& name : spec.x_categories) longest = std::max(longest, name.size());
+  const double spacing = (spec.width - left - right) / std::max<double>(1.0, static_cast<double>(spec.x_categories.size()));
+  const bool slanted = !spec.x_categories.empty() && static_cast<double>(longest) * 6.2 + 6 > spacing;
+  const double slanted_room = slanted ? static_cast<double>(longest) * 6.2 * 0.574 : 0.0;  // sin 35°
+  const double bottom = 44 + slanted_room;
+  const double w = spec.width, h = spec.height + slanted_room;
   const double pw = w - left - right, ph = h - top - bottom;
   Range xr, yr;
   for (const auto& s : spec.series)
@@ -93,9 +101,13 @@ std::string svg_plot(const PlotSpec& spec) {
              tick_text(x) + "</text>\n";
     }
   } else {
-    for (std::size_t k = 0; k < spec.x_categories.size(); ++k)
-      out += "<text x=\"" + num(px(static_cast<double>(k))) + "\" y=\"" + num(top + ph + 16) +
-             "\" text-anchor=\"middle\" font-size=\"11\">" + html_escape(spec.x_categories[k]) + "</text>\n";
+    for (std::size_t k = 0; k < spec.x_categories.size(); ++k) {
+      const std::string x = num(px(static_cast<double>(k))), y = num(top + ph + 16);
+      out += slanted ? "<text x=\"" + x + "\" y=\"" + y + "\" transform=\"rotate(-35 " + x + " " + y +
+                           ")\" text-anchor=\"end\" font-size=\"11\">"
+                     : "<text x=\"" + x + "\" y=\"" + y + "\" text-anchor=\"middle\" font-size=\"11\">";
+      out += html_escape(spec.x_categories[k]) + "</text>\n";
+    }
   }
   out += "<text x=\"" + num(left + pw / 2) + "\" y=\"" + num(h - 6) + "\" text-anchor=\"middle\" font-size=\"12\">" +
          html_escape(spec.x_label) + "</text>\n";

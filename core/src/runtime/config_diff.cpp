@@ -20,8 +20,22 @@ std::vector<std::string> qualified_lines(const std::string& toml_text) {
   return out;
 }
 
+std::vector<std::string> training_lines(const std::string& toml_text) {
+  static const char* const execution_only[] = {"[runtime] threads = ", "[runtime] prefetch = ", "[runtime] backend = ",
+                                               "[runtime] distributed_timeout_s = "};
+  std::vector<std::string> out;
+  for (auto& line : qualified_lines(toml_text)) {
+    const bool skip = std::any_of(std::begin(execution_only), std::end(execution_only),
+                                  [&](const char* prefix) { return line.rfind(prefix, 0) == 0; });
+    if (!skip) out.push_back(std::move(line));
+  }
+  return out;
+}
+
+bool resumable_with(const std::string& saved, const std::string& now) { return training_lines(saved) == training_lines(now); }
+
 std::string config_differences(const std::string& saved, const std::string& now) {
-  const std::vector<std::string> before = qualified_lines(saved), after = qualified_lines(now);
+  const std::vector<std::string> before = training_lines(saved), after = training_lines(now);
   const auto missing_from = [](const std::vector<std::string>& lines, const std::string& line) {
     return std::find(lines.begin(), lines.end(), line) == lines.end();
   };

@@ -22,3 +22,12 @@ TEST_CASE("config_differences names the keys that changed, table by table", "[ru
   CHECK(long_diff.size() > 4);
   CHECK(long_diff.substr(long_diff.size() - 5) == "; ...");
 }
+
+TEST_CASE("a run resumes on another thread count or prefetch depth, not with another seed", "[runtime]") {
+  const std::string saved = "[runtime]\nseed = 1\nthreads = 1\nprefetch = 2\n\n[pretrain]\nmax_epochs = 5\n";
+  CHECK(resumable_with(saved, "[runtime]\nseed = 1\nthreads = 4\nprefetch = 0\n\n[pretrain]\nmax_epochs = 5\n"));
+  CHECK_FALSE(resumable_with(saved, "[runtime]\nseed = 2\nthreads = 1\nprefetch = 2\n\n[pretrain]\nmax_epochs = 5\n"));
+  CHECK_FALSE(resumable_with(saved, "[runtime]\nseed = 1\nthreads = 1\nprefetch = 2\n\n[pretrain]\nmax_epochs = 6\n"));
+  CHECK(config_differences(saved, "[runtime]\nseed = 2\nthreads = 4\nprefetch = 2\n\n[pretrain]\nmax_epochs = 5\n") ==
+        "was [runtime] seed = 1; now [runtime] seed = 2");
+}

@@ -142,7 +142,7 @@ class Runner {
     std::optional<Checkpoint> resume;
     if (options_.resume && fs::exists(run.last_checkpoint)) {
       resume = read_checkpoint(run.last_checkpoint);
-      if (resume->state.config_toml != identity_.config_toml)
+      if (!resumable_with(resume->state.config_toml, identity_.config_toml))
         throw Error("cannot resume from '" + run.last_checkpoint.string() +
                     "': it was written with another configuration (the pipeline file or --set values "
                     "changed: " + config_differences(resume->state.config_toml, identity_.config_toml) +

@@ -37,8 +37,9 @@ std::string sweep_report_html(const SweepFile& sweep, const std::vector<RunRecor
     cells.insert(cells.end(), row.labels.begin(), row.labels.end());
     cells.insert(cells.end(), {std::to_string(row.runs), cell(row.mean) + " ± " + cell(row.sd),
                                row.baseline ? "" : cell(row.versus_baseline.mean_difference, "%+.4f"),
-                               std::to_string(row.versus_baseline.pairs), cell(row.versus_baseline.t, "%.3g"),
-                               cell(row.versus_baseline.p, "%.3g")});
+                               row.baseline ? "" : std::to_string(row.versus_baseline.pairs),
+                               row.baseline ? "" : cell(row.versus_baseline.t, "%.3g"),
+                               row.baseline ? "" : cell(row.versus_baseline.p, "%.3g")});
     table.rows.push_back(cells);
   }
   page.heading("Summary").table(table);

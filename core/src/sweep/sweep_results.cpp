@@ -125,7 +125,8 @@ SweepSummary summarize(const SweepFile& sweep, const std::vector<RunRecord>& run
     row.runs = static_cast<int>(values.size());
     row.mean = mean_of(values);
     row.sd = sd_of(values);
-    if (summary.baseline_row >= 0) {
+    // The baseline is what the others are compared with, not a comparison itself.
+    if (summary.baseline_row >= 0 && static_cast<int>(i) != summary.baseline_row) {
       std::vector<double> a, b;
       for (const auto& [seed, v] : by_seed[i]) {
         auto base = by_seed[static_cast<std::size_t>(summary.baseline_row)].find(seed);
@@ -195,9 +196,12 @@ std::string summary_csv(const SweepSummary& s) {
   for (const auto& row : s.rows) {
     std::vector<std::string> cells{row.setting};
     cells.insert(cells.end(), row.labels.begin(), row.labels.end());
-    cells.insert(cells.end(), {row.baseline ? "yes" : "", std::to_string(row.runs), number(row.mean), number(row.sd),
-                               number(row.versus_baseline.mean_difference), std::to_string(row.versus_baseline.pairs),
-                               number(row.versus_baseline.t), number(row.versus_baseline.p)});
+    cells.insert(cells.end(), {row.baseline ? "yes" : "", std::to_string(row.runs), number(row.mean), number(row.sd)});
+    if (row.baseline)
+      cells.insert(cells.end(), {"", "", "", ""});
+    else
+      cells.insert(cells.end(), {number(row.versus_baseline.mean_difference), std::to_string(row.versus_baseline.pairs),
+                                 number(row.versus_baseline.t), number(row.versus_baseline.p)});
     append_row(out, cells);
   }
   return out;

@@ -184,6 +184,9 @@ TEST_CASE("the summary groups runs by setting over seeds and pairs them with the
   CHECK(csv.rfind("setting,augment.max_augs_per_seq,baseline,runs,finetune_test_auroc_mean,finetune_test_auroc_sd,"
                   "difference_from_baseline,pairs,paired_t,paired_p\n", 0) == 0);
   CHECK_THAT(csv, Contains("\nmax_augs_per_seq-2,2,,4,0.815,"));
+  // The baseline row is not compared with itself: its comparison cells are empty.
+  CHECK_THAT(csv, Contains(",yes,5,0.788,") && Contains(",,,,\n"));
+  CHECK(summary.rows[0].versus_baseline.pairs == 0);
   const std::string rows = evoaug::sweep_csv(sweep, runs);
   CHECK_THAT(rows, Contains("point,setting,augment.max_augs_per_seq,seed,status,pretrain_epochs,pretrain_test_aupr,"
                             "pretrain_test_auroc,finetune_epochs,finetune_test_aupr,finetune_test_auroc,wall_seconds\n"));
