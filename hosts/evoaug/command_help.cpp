@@ -16,11 +16,13 @@ struct Help {
 
 const Help kHelp[] = {
     {"run", "",
-     "usage: evoaug run P.toml [--set table.key=value]... [--resume | --overwrite]\n"
+     "usage: evoaug run P.toml [--set table.key=value]... [--resume | --overwrite] [--nproc N]\n"
      "  pretrain with the pipeline's augmentations, fine-tune on the original data, test both\n"
      "  --set K=V      change a value of the pipeline file (repeatable; docs/training.md)\n"
      "  --resume       continue the run in output_dir from its checkpoints\n"
      "  --overwrite    replace the results of an earlier run in output_dir\n"
+     "  --nproc N      train data-parallel on N local processes (Gloo on CPUs, NCCL on GPUs; under\n"
+     "                 torchrun or srun, leave it out: docs/distributed.md)\n"
      "example: evoaug run examples/quickstart.toml --set pretrain.max_epochs=3\n"},
     {"pretrain", "",
      "usage: evoaug pretrain P.toml [--set table.key=value]... [--resume | --overwrite]\n"

@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 
 #include "cli_args.h"
 #include "commands.h"
+#include "launcher.h"
 #include "evoaug/error.h"
 #include "evoaug/runtime.h"
 #include "runtime/progress.h"
@@ -71,9 +73,11 @@ void print_metrics(const Metrics& m) {
 template <typename Fn>
 int train_command(const std::string& resume_hint, Fn&& fn) {
   try {
-    print_table(fn(progress_callbacks(::isatty(2) != 0)));
+    const RunResult result = fn(progress_callbacks(::isatty(2) != 0));
+    if (result.rank == 0) print_table(result);  // in a multi-process run, rank 0 speaks
     return 0;
   } catch (const Interrupted& e) {
+    if (const char* rank = std::getenv("RANK"); rank && std::string(rank) != "0") return kInterruptedExit;
     std::cerr << "\nevoaug: interrupted: " << e.what() << "\n  to continue: " << resume_hint << "\n";
     return kInterruptedExit;
   }
@@ -105,10 +109,37 @@ RunOptions run_options(const Args& args) {
 
 }  // namespace
 
+// The arguments without "--nproc N" (or "--nproc=N"): what each rank runs.
+std::vector<std::string> without_nproc(const Argv& argv) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    if (argv[i] == "--nproc") {
+      ++i;
+      continue;
+    }
+    if (argv[i].rfind("--nproc=", 0) == 0) continue;
+    out.push_back(argv[i]);
+  }
+  return out;
+}
+
 int command_run(const HostContext& host, const Argv& argv) {
-  Args args("evoaug run", argv, {"--set"}, {"--resume", "--overwrite"});
+  Args args("evoaug run", argv, {"--set", "--nproc"}, {"--resume", "--overwrite"});
   const std::string file = args.positional(0, "the pipeline file (evoaug run P.toml)");
   args.expect_at_most(1);
+  if (args.value("--nproc")) {
+    const std::int64_t processes = args.integer("--nproc", 1);
+    if (processes < 1 || processes > 1024)
+      throw Error("evoaug run: --nproc " + std::to_string(processes) + ": the number of processes must be 1 to 1024");
+    // Validated here, once, before any rank starts (each would fail the same way).
+    Runtime runtime = make_runtime(host);
+    runtime.load(file, overrides(args));
+    if (processes > 1) {
+      std::vector<std::string> rank_arguments{"run"};
+      for (auto& a : without_nproc(argv)) rank_arguments.push_back(a);
+      return launch_local_ranks(static_cast<int>(processes), rank_arguments);
+    }
+  }
   Runtime runtime = make_runtime(host);
   Pipeline pipeline = runtime.load(file, overrides(args));
   return train_command(command_line("run", argv), [&](const Callbacks& callbacks) {

@@ -73,8 +73,14 @@ struct StageResult {
 struct RunResult {
   std::vector<StageResult> stages;
   std::filesystem::path output_dir;
-  std::string device;  ///< where it ran, e.g. "cpu" or "cuda:0"
+  std::string device;  ///< where it ran, e.g. "cpu" or "cuda:0" (rank 0's device)
   std::uint64_t seed = 0;
+  /// A multi-process run (docs/distributed.md): this process's rank, the number of ranks
+  /// and the collectives' backend ("" in a single process). Every rank returns the same
+  /// stages; only rank 0 wrote the outputs.
+  int rank = 0;
+  int world_size = 1;
+  std::string backend;
 };
 
 /// Hooks into training. Each may be left empty. They run on the training thread, between

@@ -37,9 +37,16 @@ Batch BatchLoader::batch(std::int64_t epoch, std::int64_t index) const {
   return make_batch(order(epoch), index);
 }
 
-Batch BatchLoader::make_batch(const std::vector<std::int64_t>& order, std::int64_t index) const {
-  const std::int64_t start = index * batch_size_;
-  const std::int64_t count = std::min(batch_size_, split_.size() - start);
+BatchLoader::Share BatchLoader::share_of(std::int64_t count, int part, int parts) {
+  const std::int64_t first = count * part / parts, next = count * (part + 1) / parts;
+  return {first, next - first};
+}
+
+Batch BatchLoader::make_batch(const std::vector<std::int64_t>& order, std::int64_t index, int part, int parts) const {
+  const std::int64_t whole = std::min(batch_size_, split_.size() - index * batch_size_);
+  const Share share = share_of(whole, part, parts);
+  const std::int64_t start = index * batch_size_ + share.first;
+  const std::int64_t count = share.size;
   Batch batch;
   at::Tensor x, y;
   if (shuffle_) {

@@ -39,13 +39,20 @@ class BatchLoader {
   /// Batch number `index` (0-based) of `epoch`.
   Batch batch(std::int64_t epoch, std::int64_t index) const;
 
+  /// The rows of a batch of `count` that part `part` of `parts` takes in a data-parallel
+  /// run: [first, first + size), as even as can be (parts differ by one row at most).
+  struct Share {
+    std::int64_t first = 0, size = 0;
+  };
+  static Share share_of(std::int64_t count, int part, int parts);
+
   class Iterator;
   class Epoch;
   /// For range-for: `for (const Batch& b : loader.epoch(e))`.
   Epoch epoch(std::int64_t epoch) const;
 
  private:
-  Batch make_batch(const std::vector<std::int64_t>& order, std::int64_t index) const;
+  Batch make_batch(const std::vector<std::int64_t>& order, std::int64_t index, int part = 0, int parts = 1) const;
 
   Split split_;
   std::int64_t batch_size_;
@@ -79,6 +86,8 @@ class BatchLoader::Epoch {
   Iterator end() const { return {loader_, order_, loader_->size()}; }
   /// Batch number `index` (0-based) of this epoch, in any order, from any thread.
   Batch batch(std::int64_t index) const { return loader_->make_batch(*order_, index); }
+  /// Part `part` of `parts` of that batch (share_of): the union of the parts is the batch.
+  Batch batch(std::int64_t index, int part, int parts) const { return loader_->make_batch(*order_, index, part, parts); }
 
  private:
   const BatchLoader* loader_;

@@ -86,3 +86,28 @@ TEST_CASE("batches: CUDA transfer through pinned memory", "[data]") {
   }
   CHECK(total == 20);
 }
+
+TEST_CASE("batches: the ranks' shares of an epoch are the single-process epoch, without overlap", "[data]") {
+  // 53 rows in batches of 8 (the last one 5), over 1, 2 and 3 ranks.
+  const BatchLoader loader(numbered_split(53), 8, true, 9);
+  const auto epoch = loader.epoch(2);
+  for (int parts : {1, 2, 3}) {
+    for (std::int64_t b = 0; b < loader.size(); ++b) {
+      const Batch whole = epoch.batch(b);
+      std::vector<at::Tensor> pieces;
+      std::int64_t smallest = whole.index.size(0), largest = 0;
+      for (int part = 0; part < parts; ++part) {
+        const Batch piece = epoch.batch(b, part, parts);
+        pieces.push_back(piece.index);
+        smallest = std::min(smallest, piece.index.size(0));
+        largest = std::max(largest, piece.index.size(0));
+        CHECK(torch::equal(piece.y.squeeze(1).to(torch::kInt64), piece.index));
+      }
+      // In rank order the pieces are the batch, row for row: no row twice, none left out.
+      CHECK(torch::equal(torch::cat(pieces), whole.index));
+      CHECK(largest - smallest <= 1);
+    }
+  }
+  CHECK(BatchLoader::share_of(5, 2, 3).first == 3);
+  CHECK(BatchLoader::share_of(5, 2, 3).size == 2);
+}

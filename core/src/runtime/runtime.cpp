@@ -12,8 +12,11 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <thread>
 
 #include "data/data_config.h"
+#include "distributed/communicator.h"
+#include "distributed/world_layout.h"
 #include "evoaug/cpu_memory.h"
 #include "model/model_summary.h"
 #include "runtime/config_diff.h"
@@ -76,7 +79,14 @@ class Runner {
     if (options.handle_signals) signals_.emplace();
     // A stop asked for before the run is kept: the run stops after its first batch. The
     // request is used up when the run ends (~Runner), however it ends.
-    session_ = open_session(setup_, true);
+    world_ = world_from_environment();
+    if (!writer()) {
+      // Rank 0 shows the progress and writes the outputs; the others speak when it matters.
+      callbacks_ = Callbacks{};
+      if (spdlog::get_level() < spdlog::level::warn) spdlog::set_level(spdlog::level::warn);
+    }
+    session_ = open_session(setup_, writer());
+    if (world_.distributed()) join_world();
     result_.output_dir = session_.output_dir;
     result_.device = session_.device.str();
     result_.seed = setup_.runtime.seed;
@@ -97,7 +107,10 @@ class Runner {
     std::vector<std::string> stages;
     if (pretrain) stages.push_back("pretrain");
     if (finetune) stages.push_back("finetune");
-    prepare_output_folder(session_.output_dir, stages, finetune_from, setup_.file, {options_.resume, options_.overwrite});
+    on_rank_zero([&] {
+      prepare_output_folder(session_.output_dir, stages, finetune_from, setup_.file,
+                            {options_.resume, options_.overwrite});
+    });
     std::optional<fs::path> start_from = finetune_from;
     if (pretrain) {
       const StageResult r = run_stage("pretrain", std::nullopt);
@@ -111,11 +124,66 @@ class Runner {
                           "; stopped before fine-tuning. Run the same command again with --resume to continue.");
       run_stage("finetune", start_from);
     }
-    check_promised_outputs(session_.output_dir, stages);
+    if (writer()) check_promised_outputs(session_.output_dir, stages);
     return result_;
   }
 
  private:
+  bool writer() const { return world_.rank == 0; }
+
+  // One of several processes (docs/distributed.md): each its share of the CPU threads and
+  // its own GPU, then the rendezvous.
+  void join_world() {
+    if (setup_.runtime.threads == 0) {
+      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      at::set_num_threads(std::max(1, cores / std::max(1, world_.local_size)));
+    }
+    const std::string& asked = setup_.runtime.device;
+    if (session_.device.is_cuda() && (asked == "auto" || asked == "cuda")) {
+      const auto gpus = static_cast<int>(torch::cuda::device_count());
+      session_.device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(world_.local_rank % std::max(1, gpus)));
+    }
+    for (const StageSettings* stage : {&setup_.pretrain, &setup_.finetune})
+      if (stage->enabled && stage->batch_size < 2 * world_.size)
+        throw Error("[" + stage->name + "] batch_size = " + std::to_string(stage->batch_size) + " cannot be shared by " +
+                    std::to_string(world_.size) + " ranks: each needs at least 2 sequences of every batch (batch "
+                    "normalisation). Use a batch_size of at least " + std::to_string(2 * world_.size) +
+                    ", or fewer ranks");
+    communicator_ = Communicator::connect(world_, setup_.runtime.backend, session_.device,
+                                          std::chrono::seconds(setup_.runtime.distributed_timeout_s));
+    result_.rank = world_.rank;
+    result_.world_size = world_.size;
+    result_.backend = communicator_->backend();
+    spdlog::info("distributed: {} ranks over {} ({}), {} threads each; rank 0 writes the outputs", world_.size,
+                 communicator_->backend(), world_.source, at::get_num_threads());
+  }
+
+  // Work only rank 0 does (the output folder, reading the starting weights): the other
+  // ranks learn whether it failed, and stop with it instead of waiting for it.
+  void on_rank_zero(const std::function<void()>& work) {
+    if (!communicator_) return work();
+    if (writer()) {
+      std::string failure;
+      std::exception_ptr error;
+      try {
+        work();
+      } catch (const std::exception& e) {
+        failure = e.what();
+        error = std::current_exception();
+      }
+      communicator_->broadcast_text(failure, 0, "the report of rank 0's preparation");
+      if (error) std::rethrow_exception(error);
+      return;
+    }
+    const std::string failure = communicator_->broadcast_text("", 0, "the report of rank 0's preparation");
+    if (!failure.empty()) throw Error("rank 0 stopped the run (" + world_.describe() + " stops with it): " + failure);
+  }
+
+  // Rank 0's answer to a yes-or-no question, on every rank.
+  bool as_rank_zero_says(bool answer) {
+    if (!communicator_) return answer;
+    return communicator_->broadcast_text(answer ? "1" : "0", 0, "the broadcast of rank 0's decision") == "1";
+  }
   StageResult run_stage(const std::string& stage, const std::optional<fs::path>& initial_weights) {
     const StageSettings& settings = stage_settings(setup_, stage);
     auto model = make_model(setup_, registry_, session_.device, setup_.runtime.seed);
@@ -138,9 +206,15 @@ class Runner {
     run.identity = identity_;
     run.callbacks = callbacks_;
     run.stop_requested = [this] { return stop_requested(); };
+    run.communicator = communicator_.get();
 
     std::optional<Checkpoint> resume;
-    if (options_.resume && fs::exists(run.last_checkpoint)) {
+    if (as_rank_zero_says(options_.resume && fs::exists(run.last_checkpoint))) {
+      // Every rank reads the optimizer's state and its random state from it.
+      if (!fs::exists(run.last_checkpoint))
+        throw Error("cannot resume on " + world_.describe() + ": rank 0 resumes from " + run.last_checkpoint.string() +
+                    ", which this rank cannot see. A multi-machine run resumes only with its output_dir on a "
+                    "filesystem every rank shares");
       resume = read_checkpoint(run.last_checkpoint);
       if (!resumable_with(resume->state.config_toml, identity_.config_toml))
         throw Error("cannot resume from '" + run.last_checkpoint.string() +
@@ -151,14 +225,15 @@ class Runner {
     } else {
       if (options_.resume) spdlog::info("{}: no checkpoint to resume in {}; starting the stage", stage,
                                         run.last_checkpoint.parent_path().string());
-      if (initial_weights) {
-        const Checkpoint start = read_checkpoint(*initial_weights);
-        const sdk::ModelShape& shape = setup_.model_shape;
-        require_same_input(start.state, shape.alphabet, shape.length, shape.tasks, *initial_weights);
-        load_weights(*model, start.weights, *initial_weights);
-        spdlog::info("{}: starting from the weights in {}", stage, initial_weights->string());
-      }
-      run.identity.history_csv = history_before(metrics_csv, stage, model->output_kind());
+      if (initial_weights)
+        on_rank_zero([&] {  // the other ranks receive them when the stage starts
+          const Checkpoint start = read_checkpoint(*initial_weights);
+          const sdk::ModelShape& shape = setup_.model_shape;
+          require_same_input(start.state, shape.alphabet, shape.length, shape.tasks, *initial_weights);
+          load_weights(*model, start.weights, *initial_weights);
+          spdlog::info("{}: starting from the weights in {}", stage, initial_weights->string());
+        });
+      if (writer()) run.identity.history_csv = history_before(metrics_csv, stage, model->output_kind());
     }
     spdlog::info("{}: {} epochs at most, {} lr {}, batch {}, {}", stage, settings.max_epochs, settings.optimizer,
                  settings.learning_rate, settings.batch_size,
@@ -173,7 +248,7 @@ class Runner {
     spdlog::info("{}: best epoch {} of {} (validation loss {:.5g}); test loss {:.5g}", stage, result.best_epoch,
                  result.epochs_run, result.best_valid_loss, result.test.loss);
     result_.stages.push_back(result);
-    write_report();
+    if (writer()) write_report();
     return result;
   }
 
@@ -211,6 +286,8 @@ class Runner {
   Callbacks callbacks_;
   RunOptions options_;
   std::optional<StopSignalGuard> signals_;
+  WorldLayout world_;
+  std::unique_ptr<Communicator> communicator_;
   Session session_;
   CheckpointState identity_;
   RunResult result_;

@@ -86,6 +86,8 @@ std::string report_json(const ReportContents& r) {
       .add("seed", std::to_string(r.result.seed))
       .add("device", json_quoted(r.result.device))
       .add("threads", std::to_string(r.threads))
+      .add("world_size", std::to_string(r.result.world_size))
+      .add("backend", json_quoted(r.result.backend.empty() ? "none" : r.result.backend))
       .add("wall_seconds", json_number(r.wall_seconds))
       .add("stages", stages.str())
       .add("components", json_array(components, 1))

@@ -34,7 +34,14 @@ sdk::Schema runtime_table_schema() {
               "training arithmetic: fp32; bf16 (autocast, CPU or CUDA); fp16 (autocast with loss scaling, CUDA only)")
       .integer("prefetch", 2,
                "training batches prepared (gathered, augmented) ahead on a worker thread; 0 prepares each in turn",
-               0, 64);
+               0, 64)
+      .choice("backend", "auto", {"auto", "gloo", "nccl"},
+              "collectives of a multi-process run (evoaug run --nproc N, torchrun, srun): auto (NCCL on CUDA "
+              "where LibTorch has it, else Gloo), gloo or nccl")
+      .integer("distributed_timeout_s", 300,
+               "seconds a rank of a multi-process run waits for the others (rendezvous, each collective) before it "
+               "fails, naming what it waited for",
+               1, 86400);
 }
 
 sdk::Schema stage_table_schema(const std::string& stage) {
@@ -80,6 +87,8 @@ RuntimeSettings read_runtime_settings(const PipelineFile& file) {
   s.output_dir = p.string("output_dir");
   s.precision = parse_precision(p.string("precision"));
   s.prefetch = static_cast<int>(p.integer("prefetch"));
+  s.backend = p.string("backend");
+  s.distributed_timeout_s = static_cast<int>(p.integer("distributed_timeout_s"));
   return s;
 }
 

@@ -25,6 +25,8 @@ struct RuntimeSettings {
   std::string output_dir;       ///< resolved against the pipeline file's folder
   Precision precision = Precision::fp32;
   int prefetch = 2;             ///< batches prepared ahead on a worker thread; 0: in turn
+  std::string backend = "auto"; ///< multi-process collectives: auto | gloo | nccl
+  int distributed_timeout_s = 300;  ///< how long a rank waits for the others
 };
 
 /// One training stage (pretrain or finetune).

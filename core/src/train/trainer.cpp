@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "data/prefetcher.h"
+#include "distributed/communicator.h"
+#include "distributed/gradient_reducer.h"
 #include "evoaug/error.h"
 #include "train/metrics.h"
 #include "train/model_boundary.h"
@@ -31,6 +33,27 @@ constexpr std::uint64_t kStageSalt = 0x5747e;
 constexpr std::uint64_t kShuffleSalt = 0x5b0ff1e;
 constexpr std::uint64_t kAugmentSalt = 0xa06;
 constexpr std::uint64_t kEvaluationSalt = 0xe7a1;
+constexpr std::uint64_t kRankSalt = 0x7a4c;
+
+// The key of a rank's dropout generator in a checkpoint: rank 0's is "default", as in a
+// single process, so that a run resumes on any number of ranks.
+std::string generator_key(int rank) { return rank == 0 ? "default" : "default/rank" + std::to_string(rank); }
+
+// Rank 0's parameters and buffers on every rank: the same starting point however each
+// rank built or loaded its model.
+void broadcast_model(sdk::Model& model, Communicator& communicator) {
+  torch::NoGradGuard no_grad;
+  for (auto& t : model.parameters()) communicator.broadcast(t, 0, "the broadcast of rank 0's weights");
+  for (auto& t : model.buffers()) communicator.broadcast(t, 0, "the broadcast of rank 0's weights");
+}
+
+// Whether any rank was asked to stop (every rank asks, each after the same batch).
+bool any_rank(bool flag, Communicator* communicator) {
+  if (!communicator) return flag;
+  at::Tensor value = torch::tensor({flag ? 1.0f : 0.0f});
+  communicator->max(value, "the exchange of stop requests");
+  return value.item<float>() > 0;
+}
 
 at::Tensor optimizer_bytes(torch::optim::Optimizer& optimizer) {
   torch::serialize::OutputArchive archive;
@@ -77,23 +100,41 @@ std::string format_loss(double v) {
 
 }  // namespace
 
+std::int64_t training_batches(std::int64_t sequences, std::int64_t batch_size, int ranks) {
+  if (sequences <= 0) return 0;
+  std::int64_t batches = (sequences + batch_size - 1) / batch_size;
+  const std::int64_t last = sequences - (batches - 1) * batch_size;
+  if (batches > 1 && last < 2 * ranks) --batches;
+  return batches;
+}
+
 Metrics evaluate_split(sdk::Model& model, const Split& split, const AugmentPipeline& augment, LossKind loss,
                        const std::vector<std::string>& task_names, c10::Device device, std::int64_t batch_size,
-                       std::uint64_t seed) {
+                       std::uint64_t seed, Communicator* communicator) {
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
-  at::Generator generator = make_generator(device, derive_seed(seed, kEvaluationSalt));
+  std::uint64_t padding_seed = derive_seed(seed, kEvaluationSalt);
+  // Each rank its share of the rows (and its own padding draws), in rank order.
+  BatchLoader::Share share{0, split.size()};
+  if (communicator) {
+    share = BatchLoader::share_of(split.size(), communicator->rank(), communicator->size());
+    if (communicator->rank() > 0) padding_seed = derive_seed(padding_seed, kRankSalt + communicator->rank());
+  }
+  at::Generator generator = make_generator(device, padding_seed);
   std::vector<at::Tensor> outputs;
-  const std::int64_t n = split.size();
-  for (std::int64_t start = 0; start < n; start += batch_size) {
-    const auto indices = torch::arange(start, std::min(n, start + batch_size), torch::kLong);
+  const std::int64_t end = share.first + share.size;
+  for (std::int64_t start = share.first; start < end; start += batch_size) {
+    const auto indices = torch::arange(start, std::min(end, start + batch_size), torch::kLong);
     const auto x = augment.for_evaluation(to_model_input(split.x, indices, device), generator);
-    outputs.push_back(forward_at_boundary(model, x));
+    outputs.push_back(forward_at_boundary(model, x).to(torch::kFloat32));
   }
   model.train(was_training);
+  const std::int64_t n = split.size();
   const auto targets = split.y.to(device, torch::kFloat32);
-  const auto all = outputs.empty() ? torch::zeros_like(targets) : torch::cat(outputs);
+  at::Tensor all = outputs.empty() ? torch::zeros({0, targets.size(1)}, targets.options()) : torch::cat(outputs);
+  if (communicator) all = communicator->gather_rows(all, "the gathering of evaluation predictions");
+  if (n == 0) all = torch::zeros_like(targets);
   Metrics metrics = compute_metrics(all, targets, model.output_kind(), task_names);
   metrics.loss = n == 0 ? NAN : loss_value(loss, all, targets).item<double>();
   return metrics;
@@ -121,6 +162,11 @@ StageResult train_stage(const StageRun& run) {
   const sdk::OutputKind kind = model.output_kind();
   const std::uint64_t stage_seed = derive_seed(run.seed, kStageSalt + (stage == "pretrain" ? 1 : 2));
 
+  Communicator* const communicator = run.communicator;
+  const int rank = communicator ? communicator->rank() : 0;
+  const int ranks = communicator ? communicator->size() : 1;
+  const bool writer = rank == 0;  // only rank 0 writes checkpoints and metrics.csv
+
   TrainingStep step(model, settings, run.loss, run.precision, run.device);
   torch::optim::Optimizer& optimizer = step.optimizer();
   TrainingSchedule schedule(settings.schedule, settings.learning_rate);
@@ -141,30 +187,54 @@ StageResult train_stage(const StageRun& run) {
     state.epoch_sequences = saved.epoch_sequences;
     state.stage_seconds = saved.stage_seconds;
     state.history_csv = saved.history_csv;
-    if (auto it = saved.generator_states.find("default"); it != saved.generator_states.end())
+    if (auto it = saved.generator_states.find(generator_key(rank)); it != saved.generator_states.end()) {
       set_generator_state(global, it->second);
+    } else if (rank > 0) {
+      // A rank the checkpoint's run did not have: a stream of its own, from where it joins.
+      std::lock_guard<std::mutex> lock(global.mutex());
+      global.set_current_seed(derive_seed(derive_seed(stage_seed, kRankSalt + static_cast<std::uint64_t>(rank)),
+                                          static_cast<std::uint64_t>(saved.epoch) * 1000003u +
+                                              static_cast<std::uint64_t>(saved.batches_done)));
+    }
     // Every output the stage has written so far is there again, or the resume fails by
     // name: a fault (a full disk, kill -9) can stop a run between two of its writes.
-    if (saved.schedule.best_epoch > 0 && !std::filesystem::exists(run.best_checkpoint))
+    if (writer && saved.schedule.best_epoch > 0 && !std::filesystem::exists(run.best_checkpoint))
       throw Error(stage + ": cannot resume: " + run.best_checkpoint.string() + " is missing, but " +
                   run.last_checkpoint.string() + " records a best epoch (" + std::to_string(saved.schedule.best_epoch) +
                   ") whose weights only that file held. Restore it, or start afresh with --overwrite.");
-    write_file_atomically(run.metrics_csv, state.history_csv);
+    if (writer) write_file_atomically(run.metrics_csv, state.history_csv);
     spdlog::info("{}: resuming after epoch {}{}", stage, state.epoch,
                  state.batches_done ? ", batch " + std::to_string(state.batches_done) : std::string());
   } else {
     std::lock_guard<std::mutex> lock(global.mutex());
-    global.set_current_seed(stage_seed);
+    // Each rank draws its own dropout masks.
+    global.set_current_seed(rank == 0 ? stage_seed : derive_seed(stage_seed, kRankSalt + static_cast<std::uint64_t>(rank)));
     if (state.history_csv.empty()) state.history_csv = metrics_csv_header(kind);
+  }
+  std::optional<GradientReducer> reducer;
+  if (communicator) {
+    broadcast_model(model, *communicator);
+    reducer.emplace(model.parameters(), *communicator);
+    step.set_gradient_reducer(&*reducer);
   }
   step.set_learning_rate(schedule.state().learning_rate);
   if (run.callbacks.on_stage_start) run.callbacks.on_stage_start(stage, model);
 
   auto save = [&](const std::filesystem::path& file) {
+    // Dropout's generator only: each batch's augmentation is seeded from (epoch, batch).
+    // Every rank's, gathered (a collective: every rank calls save), written by rank 0.
+    at::Tensor own = generator_state(global);
+    std::vector<at::Tensor> states{own};
+    if (communicator) {
+      const at::Tensor all = communicator->gather_rows(own.reshape({1, -1}), "the gathering of random states");
+      states.clear();
+      for (int r = 0; r < ranks; ++r) states.push_back(all[r].clone());
+    }
+    if (!writer) return;
     state.schedule = schedule.state();
     state.optimizer = optimizer_bytes(optimizer);
-    // Dropout's generator only: each batch's augmentation is seeded from (epoch, batch).
-    state.generator_states = {{"default", generator_state(global)}};
+    state.generator_states.clear();
+    for (int r = 0; r < static_cast<int>(states.size()); ++r) state.generator_states[generator_key(r)] = states[r];
     save_checkpoint(file, model, state);
   };
   auto best_so_far = [&]() -> std::string {
@@ -176,9 +246,8 @@ StageResult train_stage(const StageRun& run) {
 
   const std::int64_t n = train.size();
   const std::int64_t batch_size = std::min<std::int64_t>(settings.batch_size, std::max<std::int64_t>(n, 1));
-  // A final batch of one sequence is dropped: batch normalisation cannot train on it.
-  std::int64_t batches = (n + batch_size - 1) / batch_size;
-  if (batches > 1 && n % batch_size == 1) --batches;
+  // A final batch too small to share is dropped: batch normalisation cannot train on one.
+  const std::int64_t batches = training_batches(n, batch_size, ranks);
   const BatchLoader loader(train, batch_size, /*shuffle=*/true, derive_seed(stage_seed, kShuffleSalt), run.device);
 
   while (!state.finished && state.epoch < settings.max_epochs) {
@@ -188,7 +257,7 @@ StageResult train_stage(const StageRun& run) {
     const double learning_rate = schedule.state().learning_rate;
     model.train();
     const BatchPreparer prepare(loader.epoch(epoch), *run.augment, settings.augment, run.device,
-                                derive_seed(stage_seed, kAugmentSalt + static_cast<std::uint64_t>(epoch)));
+                                derive_seed(stage_seed, kAugmentSalt + static_cast<std::uint64_t>(epoch)), rank, ranks);
     // Batch b + 1 is gathered and augmented on a worker thread while the model trains on
     // batch b; the worker runs LibTorch operators, so it takes the run's thread count.
     Prefetcher<TrainingBatch> prepared(
@@ -208,7 +277,7 @@ StageResult train_stage(const StageRun& run) {
                     std::to_string(epoch) + ", batch " + std::to_string(b + 1) + " (learning rate " +
                     format_loss(learning_rate) + "); training stopped. " + best_so_far() +
                     ". Try a lower [" + stage + "] learning_rate, or check the data for NaN values.");
-      const std::int64_t size = batch->size();
+      const std::int64_t size = std::min(batch_size, n - b * batch_size);  // the global batch's
       state.batches_done = b + 1;
       state.epoch_loss_sum += value * static_cast<double>(size);
       state.epoch_sequences += size;
@@ -228,7 +297,7 @@ StageResult train_stage(const StageRun& run) {
         progress.eta_seconds = per_batch * static_cast<double>(batches - b - 1);
         run.callbacks.on_batch(progress);
       }
-      if (b + 1 < batches && run.stop_requested && run.stop_requested()) {
+      if (b + 1 < batches && any_rank(run.stop_requested && run.stop_requested(), communicator)) {
         prepared.stop();
         state.stage_seconds = seconds_before + seconds_since(epoch_start);
         save(run.last_checkpoint);
@@ -245,8 +314,14 @@ StageResult train_stage(const StageRun& run) {
     summary.learning_rate = learning_rate;
     summary.data_wait_seconds = data_wait_seconds;
     summary.valid = evaluate_split(model, run.data->valid, *run.augment, run.loss, run.data->task_names,
-                                   run.device, run.eval_batch_size, run.seed);
+                                   run.device, run.eval_batch_size, run.seed, communicator);
     summary.valid_loss = summary.valid.loss;
+    if (communicator) {
+      // Rank 0 decides early stopping and the learning rate: every rank observes its loss.
+      at::Tensor decided = torch::tensor({summary.valid_loss}, torch::kFloat64);
+      communicator->broadcast(decided, 0, "the broadcast of the validation loss");
+      summary.valid_loss = summary.valid.loss = decided.item<double>();
+    }
     if (!std::isfinite(summary.valid_loss))
       throw Error(stage + ": the validation loss became " + format_loss(summary.valid_loss) + " after epoch " +
                   std::to_string(epoch) + "; training stopped. " + best_so_far() + ". Try a lower [" + stage +
@@ -271,12 +346,12 @@ StageResult train_stage(const StageRun& run) {
     }
     if (decision.improved) save(run.best_checkpoint);
     save(run.last_checkpoint);
-    write_file_atomically(run.metrics_csv, state.history_csv);
+    if (writer) write_file_atomically(run.metrics_csv, state.history_csv);
     if (run.callbacks.on_epoch) run.callbacks.on_epoch(summary);
     if (decision.stop)
       spdlog::info("{}: early stopping after epoch {} ({} epochs without improvement)", stage, epoch,
                    settings.schedule.patience);
-    if (!state.finished && run.stop_requested && run.stop_requested())
+    if (!state.finished && any_rank(run.stop_requested && run.stop_requested(), communicator))
       throw Interrupted(stage + " stopped after epoch " + std::to_string(epoch) + "; its state is saved in " +
                         run.last_checkpoint.string());
   }
@@ -289,9 +364,12 @@ StageResult train_stage(const StageRun& run) {
   result.stop_reason = state.stop_reason;
   result.seconds = state.stage_seconds;
   result.best_checkpoint = run.best_checkpoint;
-  load_weights(model, read_checkpoint(run.best_checkpoint).weights, run.best_checkpoint);
+  // Rank 0 reads the best weights and hands them to the others (which need not see its
+  // files).
+  if (writer) load_weights(model, read_checkpoint(run.best_checkpoint).weights, run.best_checkpoint);
+  if (communicator) broadcast_model(model, *communicator);
   result.test = evaluate_split(model, run.data->test, *run.augment, run.loss, run.data->task_names, run.device,
-                               run.eval_batch_size, run.seed);
+                               run.eval_batch_size, run.seed, communicator);
   return result;
 }
 

@@ -20,6 +20,8 @@
 
 namespace evoaug {
 
+class Communicator;
+
 /// What one stage needs. References must outlive train_stage().
 struct StageRun {
   sdk::Model* model = nullptr;
@@ -43,6 +45,11 @@ struct StageRun {
   Callbacks callbacks;
   std::function<bool()> stop_requested;     ///< checked after each batch
   const Checkpoint* resume = nullptr;       ///< this stage's last checkpoint, to continue from
+  /// Data-parallel training (nullptr: one process). Every rank calls train_stage() with
+  /// the same settings; each trains on its share of every batch, the gradients are
+  /// averaged, evaluation is sharded and its predictions gathered, and only rank 0 writes
+  /// checkpoints and metrics.csv. docs/distributed.md has the rules.
+  Communicator* communicator = nullptr;
 };
 
 /// Trains, leaves the best weights in the model, tests them. Throws Error when the loss
@@ -52,9 +59,16 @@ StageResult train_stage(const StageRun& run);
 
 /// Loss and metrics of `model` on `split`, without augmentation (padding only, or the
 /// pipeline's for_evaluation()), the same padding every call for a given seed.
+/// With a communicator, every rank predicts its share of the split and the metrics are
+/// computed from all the predictions, gathered (the same on every rank).
 Metrics evaluate_split(sdk::Model& model, const Split& split, const AugmentPipeline& augment, LossKind loss,
                        const std::vector<std::string>& task_names, c10::Device device, std::int64_t batch_size,
-                       std::uint64_t seed);
+                       std::uint64_t seed, Communicator* communicator = nullptr);
+
+/// The training batches of an epoch of `sequences` at a global `batch_size` over `ranks`:
+/// a last batch that would leave a rank fewer than two sequences (one in a single
+/// process) is dropped, since batch normalisation cannot train on one.
+std::int64_t training_batches(std::int64_t sequences, std::int64_t batch_size, int ranks);
 
 /// Raw model outputs (N, T) for `x` (N, A, L), on the CPU, in batches.
 at::Tensor predict_outputs(sdk::Model& model, const at::Tensor& x, const AugmentPipeline& augment,

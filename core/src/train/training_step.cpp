@@ -3,6 +3,7 @@
 #include <ATen/record_function.h>
 #include <torch/torch.h>
 
+#include "distributed/gradient_reducer.h"
 #include "evoaug/error.h"
 #include "train/autocast_scope.h"
 #include "train/model_boundary.h"
@@ -49,13 +50,21 @@ at::Tensor loss_value(LossKind loss, const at::Tensor& outputs, const at::Tensor
 }
 
 BatchPreparer::BatchPreparer(BatchLoader::Epoch epoch, const AugmentPipeline& augment, bool augmenting,
-                             c10::Device device, std::uint64_t epoch_seed)
-    : epoch_(std::move(epoch)), augment_(&augment), augmenting_(augmenting), device_(device), epoch_seed_(epoch_seed) {}
+                             c10::Device device, std::uint64_t epoch_seed, int part, int parts)
+    : epoch_(std::move(epoch)),
+      augment_(&augment),
+      augmenting_(augmenting),
+      device_(device),
+      epoch_seed_(epoch_seed),
+      part_(part),
+      parts_(parts) {}
 
 TrainingBatch BatchPreparer::operator()(std::int64_t index) const {
   RECORD_FUNCTION("evoaug::prepare_batch", std::vector<c10::IValue>());
-  Batch batch = epoch_.batch(index);
-  at::Generator generator = make_generator(device_, derive_seed(epoch_seed_, static_cast<std::uint64_t>(index)));
+  Batch batch = parts_ > 1 ? epoch_.batch(index, part_, parts_) : epoch_.batch(index);
+  std::uint64_t seed = derive_seed(epoch_seed_, static_cast<std::uint64_t>(index));
+  if (parts_ > 1) seed = derive_seed(seed, 0x7a4c + static_cast<std::uint64_t>(part_));  // each rank its own draws
+  at::Generator generator = make_generator(device_, seed);
   TrainingBatch out;
   out.x = augmenting_ ? augment_->augment(batch.x, generator) : augment_->pad(batch.x, generator);
   out.y = std::move(batch.y);
@@ -77,6 +86,7 @@ struct TrainingStep::Impl {
   LossScaler scaler;
   std::vector<at::Tensor> parameters;
   std::int64_t skipped = 0;
+  GradientReducer* reducer = nullptr;
 };
 
 TrainingStep::TrainingStep(sdk::Model& model, const StageSettings& settings, LossKind loss, Precision precision,
@@ -101,23 +111,31 @@ double TrainingStep::run(const TrainingBatch& batch) {
     outputs = forward_at_boundary(*s.model, batch.x);
   }
   const at::Tensor loss = loss_value(s.loss, outputs, batch.y);
-  const double value = loss.item<double>();
+  double value = loss.item<double>();
+  // Every rank learns the global batch's loss before its backward, so that all take the
+  // step, or all stop on a broken loss, together.
+  if (s.reducer) value = s.reducer->start_step(value, batch.size());
   if (!std::isfinite(value)) return value;  // the caller stops the stage; no step on a broken loss
   s.optimizer->zero_grad();
   if (s.precision == Precision::fp16) {
     backward_at_boundary(*s.model, s.scaler.scale(loss));
+    if (s.reducer) s.reducer->finish_step();
+    // The gradients are the same on every rank now, and so is this decision.
     if (!s.scaler.unscale(s.parameters)) {
       ++s.skipped;  // overflowed gradients: skip the step, the scale is now smaller
       return value;
     }
   } else {
     backward_at_boundary(*s.model, loss);
+    if (s.reducer) s.reducer->finish_step();
   }
   s.optimizer->step();
   return value;
 }
 
 torch::optim::Optimizer& TrainingStep::optimizer() { return *impl_->optimizer; }
+
+void TrainingStep::set_gradient_reducer(GradientReducer* reducer) { impl_->reducer = reducer; }
 
 void TrainingStep::set_learning_rate(double learning_rate) {
   for (auto& group : impl_->optimizer->param_groups()) group.options().set_lr(learning_rate);

@@ -24,6 +24,8 @@ class Optimizer;
 
 namespace evoaug {
 
+class GradientReducer;
+
 enum class LossKind { mse, bce };
 /// "auto" picks from the model's output kind.
 LossKind resolve_loss(const std::string& setting, sdk::OutputKind kind);
@@ -41,8 +43,11 @@ class BatchPreparer {
   /// Batch b of `epoch` draws its augmentation from its own generator, seeded from
   /// (`epoch_seed`, b): batches can be prepared on another thread, ahead, or again after
   /// a resume, and always come out the same.
+  /// In a data-parallel run, rank `part` of `parts` prepares its share of each batch
+  /// (BatchLoader::share_of) and augments it from a generator seeded from (`epoch_seed`,
+  /// b, rank).
   BatchPreparer(BatchLoader::Epoch epoch, const AugmentPipeline& augment, bool augmenting, c10::Device device,
-                std::uint64_t epoch_seed);
+                std::uint64_t epoch_seed, int part = 0, int parts = 1);
   TrainingBatch operator()(std::int64_t index) const;
 
  private:
@@ -51,6 +56,7 @@ class BatchPreparer {
   bool augmenting_;
   c10::Device device_;
   std::uint64_t epoch_seed_;
+  int part_, parts_;
 };
 
 class TrainingStep {
@@ -60,8 +66,13 @@ class TrainingStep {
   ~TrainingStep();
 
   /// Trains on `batch`; returns its mean loss (a host synchronisation: the NaN guard and
-  /// the progress report need the value).
+  /// the progress report need the value). With a gradient reducer, `batch` is this rank's
+  /// share, and the loss returned and the gradient stepped are the global batch's.
   double run(const TrainingBatch& batch);
+
+  /// Data-parallel training: gradients are averaged across ranks by `reducer` (which
+  /// must outlive the step), or not (nullptr).
+  void set_gradient_reducer(GradientReducer* reducer);
 
   torch::optim::Optimizer& optimizer();
   void set_learning_rate(double learning_rate);

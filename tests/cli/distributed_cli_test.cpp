@@ -1,0 +1,148 @@
+// Data-parallel training end to end: `evoaug run --nproc N` (Gloo over loopback), against
+// a single process, and what happens when a rank dies or the rendezvous fails.
+#include "catch.h"
+
+#include <chrono>
+#include <regex>
+
+#include "evoaug/build_config.h"
+#include "test_config.h"
+#include "test_support.h"
+#include "train/checkpoint.h"
+
+namespace fs = std::filesystem;
+using evoaug::testing::Contains;
+using evoaug::testing::read_file;
+using evoaug::testing::run_host;
+using evoaug::testing::run_host_with;
+using evoaug::testing::write_file;
+
+namespace {
+
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// No batch norm, no dropout, no augmentation: the global batch's gradient does not depend
+// on how its rows are split over ranks.
+std::string batchless_pipeline(int pretrain_epochs) {
+  return "[plugins]\npaths = [\"" + std::string(EVOAUG_TEST_BATCHLESS_PLUGIN_DIR) + "\"]\n\n"
+         "[runtime]\ndevice = \"cpu\"\nthreads = 1\nseed = 4\noutput_dir = \"out\"\ndistributed_timeout_s = 60\n\n"
+         "[data]\nformat = \"synthetic\"\nnum_sequences = 200\nlength = 80\ntasks = 1\n\n"
+         "[model]\ntype = \"batchless_cnn\"\n\n"
+         "[pretrain]\naugment = false\nmax_epochs = " + std::to_string(pretrain_epochs) +
+         "\nbatch_size = 20\n\n[finetune]\nmax_epochs = 1\nbatch_size = 20\n";
+}
+
+std::string chip_pipeline(int pretrain_epochs) {
+  return "[runtime]\ndevice = \"cpu\"\nthreads = 1\nseed = 4\noutput_dir = \"out\"\ndistributed_timeout_s = 30\n\n"
+         "[data]\nformat = \"synthetic\"\nnum_sequences = 400\nlength = 80\ntasks = 1\n\n"
+         "[model]\ntype = \"chip_cnn\"\nconv1_filters = 8\n\n"
+         "[augment]\nmax_augs_per_seq = 1\n[[augment.ops]]\ntype = \"mutation\"\nmutate_frac = 0.05\n\n"
+         "[pretrain]\nmax_epochs = " + std::to_string(pretrain_epochs) + "\nbatch_size = 16\n\n"
+         "[finetune]\nmax_epochs = 1\nbatch_size = 16\n";
+}
+
+void check_same_weights(const fs::path& a, const fs::path& b) {
+  const auto left = evoaug::read_checkpoint(a).weights, right = evoaug::read_checkpoint(b).weights;
+  REQUIRE(left.size() == right.size());
+  for (const auto& [name, tensor] : left) {
+    INFO(name);
+    CHECK(torch::allclose(tensor, right.at(name), 1e-4, 1e-5));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("evoaug run --nproc 2 trains a model without batch norm to a single process's weights",
+          "[cli][distributed]") {
+  evoaug::testing::TempDir dir;
+  write_file(dir / "p.toml", batchless_pipeline(2));
+  const auto single = run_host("--log-level warn run " + quoted(dir / "p.toml") + " --set runtime.output_dir=one");
+  INFO(single.output);
+  REQUIRE(single.exit_code == 0);
+  const auto pair = run_host("run " + quoted(dir / "p.toml") + " --set runtime.output_dir=two --nproc 2");
+  INFO(pair.output);
+  REQUIRE(pair.exit_code == 0);
+  CHECK_THAT(pair.output, Contains("ranks 0-1 started") && Contains("2 ranks over gloo"));
+  // Rank 0 alone reports: one result table, not two.
+  CHECK(std::count(pair.output.begin(), pair.output.end(), '\n') > 0);
+  CHECK(pair.output.find("best epoch / run") == pair.output.rfind("best epoch / run"));
+  for (const char* file : {"pretrain-best.pt", "pretrain-last.pt", "finetune-best.pt"})
+    check_same_weights(dir / "one" / "checkpoints" / file, dir / "two" / "checkpoints" / file);
+  const std::string report = read_file(dir / "two" / "report.json");
+  CHECK_THAT(report, Contains("\"world_size\": 2") && Contains("\"backend\": \"gloo\""));
+  CHECK_THAT(read_file(dir / "one" / "report.json"), Contains("\"world_size\": 1"));
+  // The same metrics.csv rows up to the last digits: the validation was sharded and gathered.
+  CHECK(fs::exists(dir / "two" / "metrics.csv"));
+
+  // The data-parallel run resumes on another number of ranks: once finished, nothing to do.
+  const auto resumed = run_host("--log-level warn run " + quoted(dir / "p.toml") +
+                                " --set runtime.output_dir=two --resume");
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+}
+
+TEST_CASE("evoaug run --nproc: a rank killed mid-run stops the job, named, and the checkpoint resumes",
+          "[cli][distributed]") {
+  evoaug::testing::TempDir dir;
+  write_file(dir / "p.toml", chip_pipeline(8));
+  // In the background; once the first checkpoint exists, rank 1 is killed with SIGKILL.
+  const fs::path log = dir / "log.txt";
+  const fs::path checkpoint = dir / "out" / "checkpoints" / "pretrain-last.pt";
+  const std::string script =
+      "cd " + quoted(dir.path()) + " && (" + std::string(EVOAUG_TEST_HOST_EXECUTABLE) + " run p.toml --nproc 2 > " + quoted(log) +
+      " 2>&1; echo \"exit=$?\" >> " + quoted(log) + ") & " +
+      "for i in $(seq 1 1200); do [ -f " + quoted(checkpoint) + " ] && break; sleep 0.05; done; " +
+      "pid=$(sed -n 's/.*started as pids [0-9]* \\([0-9]*\\).*/\\1/p' " + quoted(log) + "); kill -9 $pid; wait";
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(std::system(script.c_str()) == 0);
+  // The launcher stops the survivor at once, long before its collectives would time out.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  const std::string output = read_file(log);
+  INFO(output);
+  CHECK_THAT(output, Contains("rank 1 (pid") && Contains("signal 9") && Contains("the other ranks were stopped"));
+  std::smatch exit_line;
+  REQUIRE(std::regex_search(output, exit_line, std::regex("exit=([0-9]+)")));
+  CHECK(exit_line[1] == "137");
+  // What rank 0 wrote before is whole, and the run continues from it.
+  const auto saved = evoaug::read_checkpoint(checkpoint);
+  CHECK(saved.state.epoch >= 1);
+  CHECK(saved.state.generator_states.count("default/rank1") == 1);  // every rank's random state
+  CHECK_FALSE(fs::exists(dir / "out" / "report.json"));
+  const auto resumed = run_host("run " + quoted(dir / "p.toml") + " --resume --nproc 2");
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Contains("resuming after epoch"));
+  CHECK_THAT(read_file(dir / "out" / "report.json"), Contains("\"world_size\": 2"));
+}
+
+TEST_CASE("a rank that cannot reach the rendezvous, or holds a busy port, fails with a clear error",
+          "[cli][distributed]") {
+  evoaug::testing::TempDir dir;
+  write_file(dir / "p.toml", chip_pipeline(1));
+  // Rank 1 of 2 with nobody listening: the rendezvous's timeout, then the error.
+  const auto lonely = run_host_with("RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=1",
+                                    "--log-level warn run " + quoted(dir / "p.toml") +
+                                        " --set runtime.distributed_timeout_s=2");
+  INFO(lonely.output);
+  CHECK(lonely.exit_code != 0);
+  CHECK_THAT(lonely.output, Contains("rank 1 of 2") && Contains("cannot reach the rendezvous at 127.0.0.1:1"));
+  // A batch too small to share.
+  const auto small = run_host("--log-level warn run " + quoted(dir / "p.toml") +
+                              " --set pretrain.batch_size=2 --nproc 2");
+  INFO(small.output);
+  CHECK(small.exit_code != 0);
+  CHECK_THAT(small.output, Contains("[pretrain] batch_size = 2 cannot be shared by 2 ranks"));
+  CHECK_FALSE(fs::exists(dir / "out" / "report.json"));
+}
+
+TEST_CASE("NCCL runs on two GPUs where LibTorch has NCCL", "[cli][distributed][cuda]") {
+  if (!EVOAUG_WITH_NCCL) EVOAUG_SKIP("this LibTorch has no NCCL (a CPU build): the NCCL path is not compiled");
+  if (torch::cuda::device_count() < 2) EVOAUG_SKIP("NCCL needs two GPUs, this machine has fewer");
+  evoaug::testing::TempDir dir;
+  write_file(dir / "p.toml", chip_pipeline(1));
+  const auto run = run_host("--log-level warn run " + quoted(dir / "p.toml") +
+                            " --set runtime.device=cuda --set runtime.backend=nccl --nproc 2");
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(read_file(dir / "out" / "report.json"), Contains("\"backend\": \"nccl\""));
+}
