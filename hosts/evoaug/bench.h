@@ -13,6 +13,7 @@ namespace evoaug::cli {
 int bench_augment(const HostContext& host, const Argv& argv);  // bench_augment.cpp
 int bench_train(const HostContext& host, const Argv& argv);    // bench_train.cpp
 int bench_compare(const HostContext& host, const Argv& argv);  // bench_compare.cpp
+int bench_distributed(const HostContext& host, const Argv& argv);  // bench_distributed.cpp
 
 /// Milliseconds since `start`.
 inline double elapsed_ms(std::chrono::steady_clock::time_point start) {

@@ -205,6 +205,12 @@ const Help kHelp[] = {
      "                            [--python-malloc tuned|default] [--json]\n"
      "  evoaug against Python PyTorch on the same LibTorch, step by step and (--epoch) a whole epoch\n"
      "example: evoaug bench compare --models chip_cnn --threads 1\n"},
+    {"bench", "distributed",
+     "usage: evoaug bench distributed [--nproc 1,2] [--model chip_cnn|deepstarr] [--sequences N] [--epochs E]\n"
+     "                                [--repeats R] [--json]\n"
+     "  data-parallel scaling: the same pretraining as `evoaug run --nproc N` for each N (Gloo, one thread\n"
+     "  per rank), interleaved; throughput, speed-up, efficiency and all-reduce wait per step\n"
+     "example: evoaug bench distributed --nproc 1,2 --model deepstarr\n"},
 };
 
 }  // namespace

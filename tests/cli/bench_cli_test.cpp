@@ -105,3 +105,21 @@ TEST_CASE("evoaug bench compare names a bad option value") {
   CHECK(malloc_mode.exit_code != 0);
   CHECK_THAT(malloc_mode.output, Contains("--python-malloc"));
 }
+
+TEST_CASE("evoaug bench distributed --json measures one and two processes", "[distributed]") {
+  const auto run = run_host("--log-level warn bench distributed --nproc 1,2 --sequences 600 --epochs 1 "
+                            "--repeats 1 --json");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.output, Contains("\"nproc\": 1") && Contains("\"nproc\": 2") && Contains("\"backend\": \"gloo\""));
+  CHECK(json_number(run.output, "sequences_per_second") > 0);
+  CHECK(json_number(run.output, "speedup") == Approx(1.0));  // the first row is the reference
+  CHECK(json_number(run.output, "efficiency") == Approx(1.0));
+  // The two-process row: a positive all-reduce wait (one process has none to wait for).
+  const std::string second = run.output.substr(run.output.find("\"nproc\": 2"));
+  CHECK(json_number(second, "sequences_per_second") > 0);
+  CHECK(json_number(second, "allreduce_wait_ms_per_step") > 0);
+  const auto bad = run_host("--log-level warn bench distributed --model basset");
+  CHECK(bad.exit_code != 0);
+  CHECK_THAT(bad.output, Contains("--model basset: expected chip_cnn or deepstarr"));
+}

@@ -67,6 +67,11 @@ struct StageResult {
   double seconds = 0.0;
   Metrics test;
   std::filesystem::path best_checkpoint;
+  /// Training speed in this session (batches only, without validation): sequences of the
+  /// global batch per second, and per step the time a data-parallel run waited for its
+  /// gradient all-reduces after backward (0 in a single process).
+  double sequences_per_second = 0.0;
+  double communication_ms_per_step = 0.0;
 };
 
 /// What run() / pretrain() / finetune() produced; also written to report.json.

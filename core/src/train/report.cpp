@@ -70,6 +70,8 @@ std::string report_json(const ReportContents& r) {
         .add("best_valid_loss", json_number(s.best_valid_loss))
         .add("stop_reason", json_quoted(s.stop_reason))
         .add("wall_seconds", json_number(s.seconds))
+        .add("sequences_per_second", json_number(s.sequences_per_second))
+        .add("communication_ms_per_step", json_number(s.communication_ms_per_step))
         .add("checkpoint", json_quoted(s.best_checkpoint.lexically_relative(r.result.output_dir).generic_string()))
         .add("test", metrics_json(s.test, 3));
     stages.add(s.stage, stage.str());

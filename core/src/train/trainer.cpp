@@ -250,6 +250,8 @@ StageResult train_stage(const StageRun& run) {
   const std::int64_t batches = training_batches(n, batch_size, ranks);
   const BatchLoader loader(train, batch_size, /*shuffle=*/true, derive_seed(stage_seed, kShuffleSalt), run.device);
 
+  double training_seconds = 0;          // in batches, this session
+  std::int64_t sequences_trained = 0, steps = 0;
   while (!state.finished && state.epoch < settings.max_epochs) {
     const int epoch = state.epoch + 1;
     const auto epoch_start = Clock::now();
@@ -282,6 +284,8 @@ StageResult train_stage(const StageRun& run) {
       state.epoch_loss_sum += value * static_cast<double>(size);
       state.epoch_sequences += size;
       sequences_this_session += size;
+      sequences_trained += size;
+      ++steps;
 
       const double elapsed = seconds_since(epoch_start);
       if (run.callbacks.on_batch) {
@@ -307,6 +311,7 @@ StageResult train_stage(const StageRun& run) {
       }
     }
 
+    training_seconds += seconds_since(epoch_start);
     EpochSummary summary;
     summary.stage = stage;
     summary.epoch = epoch;
@@ -364,6 +369,8 @@ StageResult train_stage(const StageRun& run) {
   result.stop_reason = state.stop_reason;
   result.seconds = state.stage_seconds;
   result.best_checkpoint = run.best_checkpoint;
+  result.sequences_per_second = training_seconds > 0 ? static_cast<double>(sequences_trained) / training_seconds : 0.0;
+  if (reducer && steps > 0) result.communication_ms_per_step = 1000.0 * reducer->wait_seconds() / static_cast<double>(steps);
   // Rank 0 reads the best weights and hands them to the others (which need not see its
   // files).
   if (writer) load_weights(model, read_checkpoint(run.best_checkpoint).weights, run.best_checkpoint);
