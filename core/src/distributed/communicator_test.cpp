@@ -76,7 +76,7 @@ void train_one_step(torch::nn::Sequential& model, const at::Tensor& x, const at:
     optimizer.zero_grad();
     const at::Tensor loss = torch::mse_loss(model->forward(x.narrow(0, begin, end - begin)), y.narrow(0, begin, end - begin));
     if (reducer) reducer->start_step(loss.item<double>(), end - begin);
-    loss.backward();
+    (reducer ? loss * reducer->loss_scale() : loss).backward();
     if (reducer) reducer->finish_step();
     optimizer.step();
   }

@@ -35,7 +35,7 @@ struct GradientReducer::Impl {
   std::vector<Slot> slots;
   std::vector<Bucket> buckets;
   std::size_t next_to_launch = 0;  ///< buckets start in index order on every rank
-  double weight = 1.0;
+  double loss_scale = 1.0;
   bool armed = false;
   double wait_seconds = 0;
   std::mutex mutex;  // backward may call the hooks from the device's autograd thread
@@ -59,7 +59,7 @@ struct GradientReducer::Impl {
     Bucket& bucket = buckets[slot.bucket];
     at::Tensor target = bucket.flat.narrow(0, slot.offset, parameters[index].numel());
     target.copy_(gradient.reshape({-1}));
-    target.mul_(weight);
+    target.div_(static_cast<double>(communicator->size()));
     slot.arrived = true;
     ++bucket.ready;
     launch_ready();
@@ -119,6 +119,8 @@ GradientReducer::~GradientReducer() {
   }
 }
 
+double GradientReducer::loss_scale() const { return impl_->loss_scale; }
+
 std::int64_t GradientReducer::buckets() const { return static_cast<std::int64_t>(impl_->buckets.size()); }
 double GradientReducer::wait_seconds() const { return impl_->wait_seconds; }
 
@@ -133,7 +135,7 @@ double GradientReducer::start_step(double local_mean_loss, std::int64_t rows) {
   const double global_loss = totals[0].item<double>() / global_rows;
   if (!std::isfinite(global_loss)) return global_loss;
   std::lock_guard<std::mutex> lock(s.mutex);
-  s.weight = static_cast<double>(rows) / global_rows;
+  s.loss_scale = static_cast<double>(s.communicator->size()) * static_cast<double>(rows) / global_rows;
   for (Slot& slot : s.slots) slot.arrived = false;
   for (Bucket& bucket : s.buckets) {
     bucket.flat.zero_();

@@ -207,6 +207,7 @@ class Runner {
     run.callbacks = callbacks_;
     run.stop_requested = [this] { return stop_requested(); };
     run.communicator = communicator_.get();
+    run.sync_batch_norm = setup_.runtime.sync_batchnorm;
 
     std::optional<Checkpoint> resume;
     if (as_rank_zero_says(options_.resume && fs::exists(run.last_checkpoint))) {

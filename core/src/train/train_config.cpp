@@ -41,7 +41,10 @@ sdk::Schema runtime_table_schema() {
       .integer("distributed_timeout_s", 300,
                "seconds a rank of a multi-process run waits for the others (rendezvous, each collective) before it "
                "fails, naming what it waited for",
-               1, 86400);
+               1, 86400)
+      .boolean("sync_batchnorm", false,
+               "in a multi-process run, batch normalisation's statistics over the whole global batch (PyTorch's "
+               "SyncBatchNorm; one all-reduce per block and pass); false: each rank normalises with its own share's");
 }
 
 sdk::Schema stage_table_schema(const std::string& stage) {
@@ -89,6 +92,7 @@ RuntimeSettings read_runtime_settings(const PipelineFile& file) {
   s.prefetch = static_cast<int>(p.integer("prefetch"));
   s.backend = p.string("backend");
   s.distributed_timeout_s = static_cast<int>(p.integer("distributed_timeout_s"));
+  s.sync_batchnorm = p.boolean("sync_batchnorm");
   return s;
 }
 

@@ -27,6 +27,7 @@ struct RuntimeSettings {
   int prefetch = 2;             ///< batches prepared ahead on a worker thread; 0: in turn
   std::string backend = "auto"; ///< multi-process collectives: auto | gloo | nccl
   int distributed_timeout_s = 300;  ///< how long a rank waits for the others
+  bool sync_batchnorm = false;  ///< batch statistics over all ranks (else each rank's own)
 };
 
 /// One training stage (pretrain or finetune).

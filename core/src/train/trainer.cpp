@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "data/prefetcher.h"
+#include "distributed/batch_norm_sync.h"
 #include "distributed/communicator.h"
 #include "distributed/gradient_reducer.h"
 #include "evoaug/error.h"
@@ -212,6 +213,7 @@ StageResult train_stage(const StageRun& run) {
     if (state.history_csv.empty()) state.history_csv = metrics_csv_header(kind);
   }
   std::optional<GradientReducer> reducer;
+  const BatchNormSyncScope batch_norm_sync(run.sync_batch_norm ? communicator : nullptr);
   if (communicator) {
     broadcast_model(model, *communicator);
     reducer.emplace(model.parameters(), *communicator);

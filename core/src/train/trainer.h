@@ -50,6 +50,8 @@ struct StageRun {
   /// averaged, evaluation is sharded and its predictions gathered, and only rank 0 writes
   /// checkpoints and metrics.csv. docs/distributed.md has the rules.
   Communicator* communicator = nullptr;
+  /// With a communicator: batch normalisation's statistics over all ranks.
+  bool sync_batch_norm = false;
 };
 
 /// Trains, leaves the best weights in the model, tests them. Throws Error when the loss

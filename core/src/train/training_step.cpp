@@ -114,11 +114,15 @@ double TrainingStep::run(const TrainingBatch& batch) {
   double value = loss.item<double>();
   // Every rank learns the global batch's loss before its backward, so that all take the
   // step, or all stop on a broken loss, together.
-  if (s.reducer) value = s.reducer->start_step(value, batch.size());
+  at::Tensor objective = loss;
+  if (s.reducer) {
+    value = s.reducer->start_step(value, batch.size());
+    if (s.reducer->loss_scale() != 1.0) objective = loss * s.reducer->loss_scale();
+  }
   if (!std::isfinite(value)) return value;  // the caller stops the stage; no step on a broken loss
   s.optimizer->zero_grad();
   if (s.precision == Precision::fp16) {
-    backward_at_boundary(*s.model, s.scaler.scale(loss));
+    backward_at_boundary(*s.model, s.scaler.scale(objective));
     if (s.reducer) s.reducer->finish_step();
     // The gradients are the same on every rank now, and so is this decision.
     if (!s.scaler.unscale(s.parameters)) {
@@ -126,7 +130,7 @@ double TrainingStep::run(const TrainingBatch& batch) {
       return value;
     }
   } else {
-    backward_at_boundary(*s.model, loss);
+    backward_at_boundary(*s.model, objective);
     if (s.reducer) s.reducer->finish_step();
   }
   s.optimizer->step();

@@ -26,6 +26,7 @@
 #include "evoaug/sdk/error.h"
 #include "evoaug/sdk/fast_dropout.h"
 #include "evoaug/sdk/fused_bn_relu_pool.h"
+#include "evoaug/sdk/synced_batch_norm.h"
 #include "evoaug/sdk/model.h"
 #include "evoaug/sdk/params.h"
 
@@ -35,6 +36,16 @@ namespace evoaug::sdk::layers {
 /// Kaiming normal for Basset and DeepSTARR, Kaiming uniform for the ChIP-seq CNN; both
 /// with PyTorch's defaults: fan_in, gain sqrt(2)).
 enum class ConvInit { kaiming_normal, kaiming_uniform };
+
+/// What BatchNorm's own forward() would blend the running statistics with: its momentum,
+/// or a cumulative average when the momentum is unset; counts the batch. For the blocks'
+/// own batch-norm kernels (fused, synchronised), which update the statistics themselves.
+inline double running_statistics_momentum(torch::nn::BatchNorm1d& bn) {
+  torch::NoGradGuard no_grad;
+  bn->num_batches_tracked += 1;
+  if (bn->options.momentum()) return *bn->options.momentum();
+  return 1.0 / bn->num_batches_tracked.item<double>();
+}
 
 /// Options of a ConvBlock: conv(no bias, 'same') -> BatchNorm -> ReLU [-> MaxPool] [-> Dropout],
 /// the order of the reference implementation.
@@ -96,7 +107,11 @@ class ConvBlockImpl : public torch::nn::Cloneable<ConvBlockImpl> {
   at::Tensor forward(const at::Tensor& x) {
     const at::Tensor z = conv->forward(x);
     at::Tensor y;
-    if (is_training() && options.fused() &&
+    if (is_training() && synced::ranks(z) > 1) {
+      // A data-parallel run with sync_batchnorm: statistics over every rank's share.
+      y = torch::relu(synced::batch_norm(z, bn, batch_norm_momentum()));
+      if (pool) y = pool->forward(y);
+    } else if (is_training() && options.fused() &&
         fused::can_fuse(z, bn->weight, bn->bias, bn->running_mean, bn->running_var, options.pool())) {
       y = fused::bn_relu_pool(z, bn->weight, bn->bias, bn->running_mean, bn->running_var, batch_norm_momentum(),
                               bn->options.eps(), options.pool());
@@ -108,14 +123,7 @@ class ConvBlockImpl : public torch::nn::Cloneable<ConvBlockImpl> {
     return y;
   }
 
-  /// What BatchNorm's own forward() would blend the running statistics with: its
-  /// momentum, or a cumulative average when the momentum is unset; counts the batch.
-  double batch_norm_momentum() {
-    torch::NoGradGuard no_grad;
-    bn->num_batches_tracked += 1;
-    if (bn->options.momentum()) return *bn->options.momentum();
-    return 1.0 / bn->num_batches_tracked.item<double>();
-  }
+  double batch_norm_momentum() { return running_statistics_momentum(bn); }
 
   void pretty_print(std::ostream& stream) const override {
     stream << "evoaug::ConvBlock(" << options.in_channels() << ", " << options.out_channels()
@@ -168,10 +176,14 @@ class DenseBlockImpl : public torch::nn::Cloneable<DenseBlockImpl> {
 
   /// (N, in_features) to (N, out_features).
   at::Tensor forward(const at::Tensor& x) {
-    at::Tensor y = torch::relu(bn->forward(linear->forward(x)));
+    const at::Tensor z = linear->forward(x);
+    at::Tensor y = torch::relu(is_training() && synced::ranks(z) > 1 ? synced::batch_norm(z, bn, batch_norm_momentum())
+                                                                      : bn->forward(z));
     if (!dropout) return y;
     return options.fused() ? fast::dropout(y, options.dropout(), is_training()) : dropout->forward(y);
   }
+
+  double batch_norm_momentum() { return running_statistics_momentum(bn); }
 
   void pretty_print(std::ostream& stream) const override {
     stream << "evoaug::DenseBlock(" << options.in_features() << ", " << options.out_features()
