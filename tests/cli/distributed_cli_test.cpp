@@ -148,6 +148,53 @@ TEST_CASE("evoaug run --nproc: a rank killed mid-run stops the job, named, and t
   CHECK_THAT(read_file(dir / "out" / "report.json"), Contains("\"world_size\": 2"));
 }
 
+TEST_CASE("evoaug run --nproc: Ctrl-C stops every rank after a batch, saved; --resume finishes the run",
+          "[cli][distributed]") {
+  evoaug::testing::TempDir dir;
+  write_file(dir / "p.toml", chip_pipeline(8));
+  const fs::path log = dir / "log.txt";
+  const fs::path checkpoint = dir / "out" / "checkpoints" / "pretrain-last.pt";
+  // SIGINT to the launcher alone (as a terminal's Ctrl-C reaches it): it forwards it.
+  const std::string script =
+      "cd " + quoted(dir.path()) + " && (" + std::string(EVOAUG_TEST_HOST_EXECUTABLE) + " run p.toml --nproc 2 > " +
+      quoted(log) + " 2>&1 & echo $! > launcher.pid; wait $!; echo \"exit=$?\" >> " + quoted(log) + ") & " +
+      "for i in $(seq 1 1200); do [ -f " + quoted(checkpoint) + " ] && break; sleep 0.05; done; " +
+      "kill -INT $(cat " + quoted(dir / "launcher.pid") + "); wait";
+  REQUIRE(std::system(script.c_str()) == 0);
+  const std::string output = read_file(log);
+  INFO(output);
+  CHECK_THAT(output, Contains("interrupted") && Contains("exit=130"));
+  CHECK_FALSE(output.find("ended with") != std::string::npos);  // not reported as a failure
+  const auto resumed = run_host("--log-level warn run " + quoted(dir / "p.toml") + " --resume --nproc 2");
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(read_file(dir / "out" / "report.json"), Contains("\"epochs_run\": 8"));
+}
+
+TEST_CASE("a rank that stops answering makes the others fail after distributed_timeout_s, naming it",
+          "[cli][distributed]") {
+  evoaug::testing::TempDir dir;
+  write_file(dir / "p.toml", chip_pipeline(30));
+  const fs::path log = dir / "log.txt";
+  const fs::path checkpoint = dir / "out" / "checkpoints" / "pretrain-last.pt";
+  // Rank 1 is frozen (SIGSTOP): no exit for the launcher to see; rank 0 must time out.
+  const std::string script =
+      "cd " + quoted(dir.path()) + " && (" + std::string(EVOAUG_TEST_HOST_EXECUTABLE) +
+      " run p.toml --nproc 2 --set runtime.distributed_timeout_s=3 > " + quoted(log) + " 2>&1; echo \"exit=$?\" >> " +
+      quoted(log) + ") & " + "for i in $(seq 1 1200); do [ -f " + quoted(checkpoint) +
+      " ] && break; sleep 0.05; done; " +
+      "pid=$(sed -n 's/.*started as pids [0-9]* \\([0-9]*\\).*/\\1/p' " + quoted(log) + "); kill -STOP $pid; wait";
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(std::system(script.c_str()) == 0);
+  const std::string output = read_file(log);
+  INFO(output);
+  CHECK_THAT(output, Contains("rank 0 of 2") && Contains("distributed_timeout_s = 3 s"));
+  CHECK_THAT(output, Contains("rank 0 (pid") && Contains("the other ranks were stopped"));
+  CHECK_FALSE(output.find("exit=0") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
+  CHECK_NOTHROW(evoaug::read_checkpoint(checkpoint));
+}
+
 TEST_CASE("a rank that cannot reach the rendezvous, or holds a busy port, fails with a clear error",
           "[cli][distributed]") {
   evoaug::testing::TempDir dir;
