@@ -62,6 +62,8 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const WorldLayout& world)
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
+bool options_is_server(const WorldLayout& world) { return world.rank == 0 && !world.store_is_hosted; }
+
 bool nccl_available() {
 #if EVOAUG_WITH_NCCL
   return true;
@@ -148,13 +150,13 @@ std::unique_ptr<Communicator> Communicator::connect(const WorldLayout& world, co
   try {
     c10d::TCPStoreOptions options;
     options.port = static_cast<std::uint16_t>(world.master_port);
-    options.isServer = world.rank == 0;
+    options.isServer = world.rank == 0 && !world.store_is_hosted;
     options.numWorkers = static_cast<std::size_t>(world.size);
     options.waitWorkers = true;
     options.timeout = timeout;
     s->store = c10::make_intrusive<c10d::TCPStore>(world.master_addr, options);
   } catch (const std::exception& e) {
-    if (world.rank == 0)
+    if (options_is_server(world))
       throw Error("distributed run (" + world.describe() + "): cannot hold the rendezvous at " + address + ": " +
                   message_of(e) + ". If the port is in use (another job?), choose a free one with MASTER_PORT; if "
                   "fewer than WORLD_SIZE = " + std::to_string(world.size) + " ranks started, see why they did not");

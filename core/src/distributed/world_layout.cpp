@@ -72,6 +72,7 @@ WorldLayout world_from_environment(const Environment& env) {
     world.local_size = env("LOCAL_WORLD_SIZE") ? read_count("LOCAL_WORLD_SIZE", *env("LOCAL_WORLD_SIZE"), 1)
                                                : world.size;
     if (const auto addr = env("MASTER_ADDR")) world.master_addr = *addr;
+    world.store_is_hosted = env("TORCHELASTIC_USE_AGENT_STORE").value_or("") == "True";
   } else if (const auto procid = env("SLURM_PROCID")) {
     const auto tasks = env("SLURM_STEP_NUM_TASKS") ? env("SLURM_STEP_NUM_TASKS") : env("SLURM_NTASKS");
     if (!tasks) return world;  // not inside a job step: one process

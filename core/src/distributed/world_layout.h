@@ -17,6 +17,9 @@ struct WorldLayout {
   std::string master_addr = "127.0.0.1";  ///< where rank 0 listens for the rendezvous
   int master_port = 29500;
   std::string source = "single process";  ///< which variables it was read from, for messages
+  /// torchrun's agent already serves the rendezvous store at MASTER_ADDR:MASTER_PORT
+  /// (TORCHELASTIC_USE_AGENT_STORE=True): rank 0 joins it instead of listening there.
+  bool store_is_hosted = false;
   bool distributed() const { return size > 1; }
   /// "rank 1 of 4", for messages.
   std::string describe() const;

@@ -43,6 +43,10 @@ TEST_CASE("torchrun's variables give the rank, the size and the rendezvous", "[d
   CHECK(world.master_addr == "node7");
   CHECK(world.master_port == 29400);
   CHECK(world.describe() == "rank 3 of 4");
+  CHECK_FALSE(world.store_is_hosted);
+  // Under torchrun the agent serves the store: rank 0 joins it.
+  CHECK(world_from_environment(environment({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"TORCHELASTIC_USE_AGENT_STORE", "True"}}))
+            .store_is_hosted);
 }
 
 TEST_CASE("Slurm's variables give the rank, the size and the first node as the rendezvous", "[distributed]") {
