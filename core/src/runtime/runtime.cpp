@@ -119,7 +119,7 @@ class Runner {
     if (finetune) {
       // A stop that came during pretraining's last epoch (or its test) is honoured here,
       // before fine-tuning starts, not after its first batch.
-      if (pretrain && stop_requested())
+      if (pretrain && any_rank_asks_to_stop())
         throw Interrupted("pretrain finished and is saved in " + checkpoint_path(session_.output_dir, "pretrain", "last").string() +
                           "; stopped before fine-tuning. Run the same command again with --resume to continue.");
       run_stage("finetune", start_from);
@@ -177,6 +177,14 @@ class Runner {
     }
     const std::string failure = communicator_->broadcast_text("", 0, "the report of rank 0's preparation");
     if (!failure.empty()) throw Error("rank 0 stopped the run (" + world_.describe() + " stops with it): " + failure);
+  }
+
+  // Whether any rank was asked to stop: every rank must take the same way.
+  bool any_rank_asks_to_stop() {
+    if (!communicator_) return stop_requested();
+    at::Tensor flag = torch::tensor({stop_requested() ? 1.0f : 0.0f});
+    communicator_->max(flag, "the exchange of stop requests");
+    return flag.item<float>() > 0;
   }
 
   // Rank 0's answer to a yes-or-no question, on every rank.
