@@ -25,20 +25,23 @@ const Help kHelp[] = {
      "                 torchrun or srun, leave it out: docs/distributed.md)\n"
      "example: evoaug run examples/quickstart.toml --set pretrain.max_epochs=3\n"},
     {"pretrain", "",
-     "usage: evoaug pretrain P.toml [--set table.key=value]... [--resume | --overwrite]\n"
+     "usage: evoaug pretrain P.toml [--set table.key=value]... [--resume | --overwrite] [--nproc N]\n"
      "  the augmented training stage only (and its test)\n"
      "  --set K=V      change a value of the pipeline file (repeatable)\n"
      "  --resume       continue from pretrain-last.pt in output_dir\n"
      "  --overwrite    replace the pretraining results of an earlier run\n"
+     "  --nproc N      train data-parallel on N local processes (docs/distributed.md)\n"
      "example: evoaug pretrain P.toml --set runtime.output_dir=runs/pre\n"},
     {"finetune", "",
      "usage: evoaug finetune [P.toml] --from CKPT [--set table.key=value]... [--resume | --overwrite]\n"
+     "                       [--nproc N]\n"
      "  fine-tune on the original data, starting from the weights in CKPT; without P.toml,\n"
      "  the configuration stored in the checkpoint\n"
      "  --from CKPT    the checkpoint to start from (e.g. runs/x/checkpoints/pretrain-best.pt)\n"
      "  --set K=V      change a value of the configuration (repeatable)\n"
      "  --resume       continue from finetune-last.pt\n"
      "  --overwrite    replace the fine-tuning results of an earlier run\n"
+     "  --nproc N      train data-parallel on N local processes (docs/distributed.md)\n"
      "example: evoaug finetune --from runs/x/checkpoints/pretrain-best.pt\n"},
     {"evaluate", "",
      "usage: evoaug evaluate [P.toml] --checkpoint CKPT [--set table.key=value]...\n"

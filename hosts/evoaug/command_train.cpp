@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <optional>
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
@@ -123,49 +124,53 @@ std::vector<std::string> without_nproc(const Argv& argv) {
   return out;
 }
 
+// With `--nproc N` (N > 1), the command runs again as N local ranks of one job
+// (launcher.h) once its pipeline has loaded here: a bad file fails once, not N times.
+std::optional<int> launched_ranks(const std::string& command, const Args& args, const Argv& argv) {
+  if (!args.value("--nproc")) return std::nullopt;
+  const std::int64_t processes = args.integer("--nproc", 1);
+  if (processes < 1 || processes > 1024)
+    throw Error("evoaug " + command + ": --nproc " + std::to_string(processes) +
+                ": the number of processes must be 1 to 1024");
+  if (processes == 1) return std::nullopt;
+  std::vector<std::string> rank_arguments{command};
+  for (auto& a : without_nproc(argv)) rank_arguments.push_back(a);
+  return launch_local_ranks(static_cast<int>(processes), rank_arguments);
+}
+
 int command_run(const HostContext& host, const Argv& argv) {
   Args args("evoaug run", argv, {"--set", "--nproc"}, {"--resume", "--overwrite"});
   const std::string file = args.positional(0, "the pipeline file (evoaug run P.toml)");
   args.expect_at_most(1);
-  if (args.value("--nproc")) {
-    const std::int64_t processes = args.integer("--nproc", 1);
-    if (processes < 1 || processes > 1024)
-      throw Error("evoaug run: --nproc " + std::to_string(processes) + ": the number of processes must be 1 to 1024");
-    // Validated here, once, before any rank starts (each would fail the same way).
-    Runtime runtime = make_runtime(host);
-    runtime.load(file, overrides(args));
-    if (processes > 1) {
-      std::vector<std::string> rank_arguments{"run"};
-      for (auto& a : without_nproc(argv)) rank_arguments.push_back(a);
-      return launch_local_ranks(static_cast<int>(processes), rank_arguments);
-    }
-  }
   Runtime runtime = make_runtime(host);
   Pipeline pipeline = runtime.load(file, overrides(args));
+  if (const auto status = launched_ranks("run", args, argv)) return *status;
   return train_command(command_line("run", argv), [&](const Callbacks& callbacks) {
     return pipeline.run(callbacks, run_options(args));
   });
 }
 
 int command_pretrain(const HostContext& host, const Argv& argv) {
-  Args args("evoaug pretrain", argv, {"--set"}, {"--resume", "--overwrite"});
+  Args args("evoaug pretrain", argv, {"--set", "--nproc"}, {"--resume", "--overwrite"});
   const std::string file = args.positional(0, "the pipeline file (evoaug pretrain P.toml)");
   args.expect_at_most(1);
   Runtime runtime = make_runtime(host);
   Pipeline pipeline = runtime.load(file, overrides(args));
+  if (const auto status = launched_ranks("pretrain", args, argv)) return *status;
   return train_command(command_line("pretrain", argv), [&](const Callbacks& callbacks) {
     return pipeline.pretrain(callbacks, run_options(args));
   });
 }
 
 int command_finetune(const HostContext& host, const Argv& argv) {
-  Args args("evoaug finetune", argv, {"--set", "--from"}, {"--resume", "--overwrite"});
+  Args args("evoaug finetune", argv, {"--set", "--from", "--nproc"}, {"--resume", "--overwrite"});
   const std::string from = args.required("--from");
   args.expect_at_most(1);
   Runtime runtime = make_runtime(host);
   // Without a pipeline file, the checkpoint's own configuration.
   Pipeline pipeline = args.positional().empty() ? runtime.from_checkpoint(from, overrides(args))
                                                 : runtime.load(args.positional(0, "P.toml"), overrides(args));
+  if (const auto status = launched_ranks("finetune", args, argv)) return *status;
   return train_command(command_line("finetune", argv), [&](const Callbacks& callbacks) {
     return pipeline.finetune(from, callbacks, run_options(args));
   });
