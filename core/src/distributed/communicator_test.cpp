@@ -14,6 +14,7 @@
 
 #include "catch.h"
 #include "distributed/gradient_reducer.h"
+#include "distributed/test_ranks.h"
 #include "evoaug/error.h"
 
 using namespace evoaug;
@@ -21,45 +22,10 @@ using evoaug::testing::Contains;
 
 namespace {
 
-// A port nobody listens on now (the kernel's pick for a socket bound to port 0).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+using evoaug::testing::free_port;
+using evoaug::testing::on_ranks;
 
-WorldLayout layout(int rank, int size, int port) {
-  WorldLayout world;
-  world.rank = rank;
-  world.size = size;
-  world.master_addr = "127.0.0.1";
-  world.master_port = port;
-  world.source = "test";
-  return world;
-}
-
-constexpr std::chrono::milliseconds kTimeout{20000};
-
-// Runs `body(rank, communicator)` on `size` threads, one rank each; rethrows the first
-// failure.
-template <class Body>
-void on_ranks(int size, Body body) {
-  const int port = free_port();
-  std::vector<std::future<void>> ranks;
-  for (int r = 0; r < size; ++r)
-    ranks.push_back(std::async(std::launch::async, [&, r] {
-      auto communicator = Communicator::connect(layout(r, size, port), "gloo", c10::kCPU, kTimeout);
-      body(r, *communicator);
-    }));
-  for (auto& rank : ranks) rank.get();
-}
+WorldLayout layout(int rank, int size, int port) { return evoaug::testing::loopback_layout(rank, size, port); }
 
 torch::nn::Sequential tiny_model() {
   torch::manual_seed(7);

@@ -457,7 +457,8 @@ Pipeline::AnalysisModel Pipeline::analysis_model(const fs::path& checkpoint) con
     at::Tensor input = x.to(device, torch::kFloat32);
     const std::int64_t from = input.size(2), to = augment->output_length();
     if (to > from) {
-      at::Generator generator = make_generator(device, derive_seed(seed, 0xe7a1));  // the evaluation salt
+      // The padding of the evaluation's first batch (trainer.cpp: the evaluation salt, batch 0).
+      at::Generator generator = make_generator(device, derive_seed(derive_seed(seed, 0xe7a1), 0));
       const at::Tensor padded = augment->pad(input.detach(), generator);
       input = torch::cat({input, padded.narrow(2, from, to - from)}, 2);
     }

@@ -115,18 +115,19 @@ Metrics evaluate_split(sdk::Model& model, const Split& split, const AugmentPipel
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
-  std::uint64_t padding_seed = derive_seed(seed, kEvaluationSalt);
-  // Each rank its share of the rows (and its own padding draws), in rank order.
-  BatchLoader::Share share{0, split.size()};
-  if (communicator) {
-    share = BatchLoader::share_of(split.size(), communicator->rank(), communicator->size());
-    if (communicator->rank() > 0) padding_seed = derive_seed(padding_seed, kRankSalt + communicator->rank());
-  }
-  at::Generator generator = make_generator(device, padding_seed);
+  // Batch b pads from a generator of its own, seeded from (seed, b): the same padding
+  // whichever process evaluates it. Each rank evaluates a contiguous share of the batches;
+  // gathered in rank order, the predictions are one process's, row for row.
+  const std::uint64_t padding_seed = derive_seed(seed, kEvaluationSalt);
+  const std::int64_t rows = split.size();
+  const std::int64_t batches = (rows + batch_size - 1) / batch_size;
+  BatchLoader::Share share{0, batches};
+  if (communicator) share = BatchLoader::share_of(batches, communicator->rank(), communicator->size());
   std::vector<at::Tensor> outputs;
-  const std::int64_t end = share.first + share.size;
-  for (std::int64_t start = share.first; start < end; start += batch_size) {
-    const auto indices = torch::arange(start, std::min(end, start + batch_size), torch::kLong);
+  for (std::int64_t b = share.first; b < share.first + share.size; ++b) {
+    at::Generator generator = make_generator(device, derive_seed(padding_seed, static_cast<std::uint64_t>(b)));
+    const std::int64_t start = b * batch_size;
+    const auto indices = torch::arange(start, std::min(rows, start + batch_size), torch::kLong);
     const auto x = augment.for_evaluation(to_model_input(split.x, indices, device), generator);
     outputs.push_back(forward_at_boundary(model, x).to(torch::kFloat32));
   }
@@ -145,9 +146,11 @@ at::Tensor predict_outputs(sdk::Model& model, const at::Tensor& x, const Augment
                            c10::Device device, std::int64_t batch_size, std::uint64_t seed) {
   model.eval();
   torch::NoGradGuard no_grad;
-  at::Generator generator = make_generator(device, derive_seed(seed, kEvaluationSalt));
   std::vector<at::Tensor> outputs;
-  for (std::int64_t start = 0; start < x.size(0); start += batch_size) {
+  for (std::int64_t start = 0, b = 0; start < x.size(0); start += batch_size, ++b) {
+    // The padding of evaluate_split's batch b.
+    at::Generator generator =
+        make_generator(device, derive_seed(derive_seed(seed, kEvaluationSalt), static_cast<std::uint64_t>(b)));
     const auto indices = torch::arange(start, std::min(x.size(0), start + batch_size), torch::kLong);
     outputs.push_back(
         forward_at_boundary(model, augment.for_evaluation(to_model_input(x, indices, device), generator)).cpu());

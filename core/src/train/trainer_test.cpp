@@ -11,6 +11,7 @@
 #include "evoaug/error.h"
 #include "test_support.h"
 #include "augment/augment_config.h"
+#include "distributed/test_ranks.h"
 #include "train/trainer.h"
 
 using evoaug::testing::Contains;
@@ -263,4 +264,41 @@ TEST_CASE("Prefetched batches train exactly as batches prepared in turn, and res
   const Trained resumed = train(2, 0, &saved, parts);
   CHECK(torch::equal(serial.weight, resumed.weight));
   CHECK(serial.metrics == resumed.metrics);
+}
+
+TEST_CASE("Evaluation on two or three ranks gathers the predictions of one process, padding included",
+          "[trainer][distributed]") {
+  // An insertion op: evaluation appends random padding (8 -> 11 nt), drawn per batch.
+  const auto registry = evoaug::testing::builtin_registry();
+  const evoaug::AugmentPipeline augment = evoaug::read_augment_pipeline(
+      evoaug::pipeline_from_text("[augment]\n[[augment.ops]]\ntype = \"insertion\"\ninsert_min = 0\ninsert_max = 3\n",
+                                 "<test>"),
+      *registry, {4, 8});
+  REQUIRE(augment.output_length() == 11);
+  const evoaug::Dataset data = learnable_data();
+  torch::manual_seed(5);
+  TinyModel single(4 * 11, 0.0);
+  const auto alone = evoaug::evaluate_split(single, data.train, augment, evoaug::LossKind::mse, data.task_names,
+                                            c10::kCPU, /*batch_size=*/6, /*seed=*/3);
+  // Another seed pads otherwise: the comparison below can tell.
+  const auto other = evoaug::evaluate_split(single, data.train, augment, evoaug::LossKind::mse, data.task_names,
+                                            c10::kCPU, 6, 4);
+  CHECK(other.loss != Approx(alone.loss).epsilon(1e-9));
+  for (int ranks : {2, 3}) {
+    std::vector<evoaug::Metrics> metrics(static_cast<std::size_t>(ranks));
+    evoaug::testing::on_ranks(ranks, [&](int rank, evoaug::Communicator& communicator) {
+      TinyModel copy(4 * 11, 0.0);
+      {
+        torch::NoGradGuard no_grad;
+        for (std::size_t k = 0; k < copy.parameters().size(); ++k) copy.parameters()[k].copy_(single.parameters()[k]);
+      }
+      metrics[static_cast<std::size_t>(rank)] = evoaug::evaluate_split(
+          copy, data.train, augment, evoaug::LossKind::mse, data.task_names, c10::kCPU, 6, 3, &communicator);
+    });
+    for (const auto& m : metrics) {
+      INFO(ranks << " ranks");
+      CHECK(m.loss == Approx(alone.loss).epsilon(1e-6));
+      CHECK(m.mean.at("pearson") == Approx(alone.mean.at("pearson")).epsilon(1e-6));
+    }
+  }
 }
