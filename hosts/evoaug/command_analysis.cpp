@@ -78,8 +78,11 @@ int command_score_variants(const HostContext& host, const Argv& argv) {
   request.reference = args.value("--reference").value_or("");
   request.task = args.value("--task").value_or("0");
   request.replace_existing = args.flag("--force");
+  // Also checked by write_variant_scores; here before the checkpoint is read.
   if (args.value("--pairs").has_value() == args.value("--vcf").has_value())
     throw Error("evoaug score-variants: give either --pairs PAIRS.tsv or --vcf V.vcf with --reference GENOME.fa");
+  if (args.value("--vcf") && !args.value("--reference"))
+    throw Error("evoaug score-variants: --vcf needs --reference GENOME.fa (the genome the VCF's positions refer to)");
   const std::filesystem::path checkpoint = checkpoint_of(args, "evoaug score-variants");
   request.output = args.required("--out");
   request.batch_size = args.integer("--batch-size", 128);
