@@ -6,8 +6,8 @@
 #include "bench_inputs.h"
 #include "data/batches.h"
 #include "evoaug/error.h"
+#include "evoaug/suggest.h"
 #include "model/model_summary.h"
-#include "util/suggest.h"
 
 namespace evoaug::cli {
 namespace {

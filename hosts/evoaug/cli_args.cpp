@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "evoaug/error.h"
-#include "util/suggest.h"
+#include "evoaug/suggest.h"
 
 namespace evoaug::cli {
 

@@ -1,7 +1,7 @@
 // evoaug bench augment | train | compare | distributed
 #include "bench.h"
 #include "evoaug/error.h"
-#include "util/suggest.h"
+#include "evoaug/suggest.h"
 
 namespace evoaug::cli {
 

@@ -18,7 +18,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "evoaug/error.h"
-#include "plugin_check/plugin_check.h"
+#include "evoaug/plugin_check.h"
 
 namespace evoaug::cli {
 namespace {

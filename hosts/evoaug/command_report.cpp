@@ -4,7 +4,7 @@
 
 #include "cli_args.h"
 #include "commands.h"
-#include "report/run_report.h"
+#include "evoaug/run_report.h"
 
 namespace evoaug::cli {
 

@@ -4,6 +4,7 @@
 
 #include "catch.h"
 
+#include <cstdint>
 #include <filesystem>
 
 #include "analysis/variants.h"
@@ -67,4 +68,48 @@ TEST_CASE("a genome that random access cannot serve is refused by name", "[analy
   CHECK_THROWS_WITH(IndexedFasta(dir / "gz.fa"), Contains("gz.fa") && Contains("gzip"));
   CHECK_THROWS_WITH(IndexedFasta(dir / "none.fa"), Contains("none.fa") && Contains("does not exist"));
   CHECK_FALSE(std::filesystem::exists(dir / "ragged.fa.fai"));
+}
+
+TEST_CASE("what the fuzzer found: the index reads what the in-memory reader reads, or refuses by line",
+          "[analysis][variants][fuzz]") {
+  TempDir dir;
+  // Blank lines between a header and its bases: the offset is that of the first base line
+  // (it was the blank line's, so every window was shifted).
+  write_file(dir / "blank.fa", ">chr1\n\n\r\nTTNTA\r\nACG\r\n");
+  const IndexedFasta blank(dir / "blank.fa");
+  CHECK(evoaug::testing::read_file(dir / "blank.fa.fai") == "chr1\t8\t9\t5\t7\n");
+  CHECK(blank.fetch("chr1", 0, 8) == "TTNTAACG");
+  // A name ends at any blank the in-memory reader stops at (a vertical tab went into the
+  // .fai whole, which then did not parse).
+  write_file(dir / "vtab.fa", ">chr1\vx\nACGT\n");
+  CHECK(IndexedFasta(dir / "vtab.fa").names() == std::vector<std::string>{"chr1"});
+  CHECK(read_genome(dir / "vtab.fa").count("chr1") == 1);
+  // What offsets cannot serve, where the in-memory reader skips: a ';' comment line, a
+  // blank inside a line, lines of equal bases but unequal line ends (mixed \n and \r\n,
+  // which shifted every window after the first line).
+  write_file(dir / "comment.fa", ">chr1\n;CGTACGTAC\nACGTACGTAC\n");
+  CHECK_THROWS_WITH(IndexedFasta(dir / "comment.fa"), Contains("comment.fa:2") && Contains("comment line"));
+  write_file(dir / "space.fa", ">chr1\nAC GT\nACGTA\n");
+  CHECK_THROWS_WITH(IndexedFasta(dir / "space.fa"), Contains("space.fa:2") && Contains("blank"));
+  write_file(dir / "mixed.fa", ">chr1\nACGTACGTAC\r\nGGGGGCCCCC\nTTTTA\n");
+  CHECK_THROWS_WITH(IndexedFasta(dir / "mixed.fa"), Contains("mixed.fa:4") && Contains("line ends"));
+}
+
+TEST_CASE("an index that does not fit its FASTA is refused on open, and windows that overflow are refused",
+          "[analysis][variants][fuzz]") {
+  TempDir dir;
+  write_file(dir / "g.fa", ">chr1\nACGT\n");
+  // Bytes per line of 10^15: a window read as many bytes (an allocation of a petabyte).
+  write_file(dir / "g.fa.fai", "chr1\t4\t6\t1\t1000000000000000\n");
+  std::filesystem::last_write_time(dir / "g.fa.fai", std::filesystem::last_write_time(dir / "g.fa"));
+  CHECK_THROWS_WITH(IndexedFasta(dir / "g.fa"), Contains("g.fa.fai:1") && Contains("past the end"));
+  std::filesystem::remove(dir / "g.fa.fai");
+  const IndexedFasta genome(dir / "g.fa");
+  // start + count past INT64_MAX was a negative end that passed the range check.
+  CHECK_THROWS_WITH(genome.fetch("chr1", INT64_MAX, 2), Contains("outside the chromosome"));
+  CHECK_THROWS_WITH(genome.fetch("chr1", 2, INT64_MAX), Contains("outside the chromosome"));
+  // An index for another file whose numbers fit: a header or line end where a base should be.
+  write_file(dir / "g.fa.fai", "chr1\t4\t0\t4\t5\n");
+  std::filesystem::last_write_time(dir / "g.fa.fai", std::filesystem::last_write_time(dir / "g.fa"));
+  CHECK_THROWS_WITH(IndexedFasta(dir / "g.fa").fetch("chr1", 0, 4), Contains("delete the index"));
 }

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "evoaug/plugin_check.h"
 #include "evoaug/plugin_registry.h"
-#include "plugin_check/plugin_check.h"
 
 namespace evoaug::plugin_check {
 

@@ -1,7 +1,7 @@
 // The driver of `evoaug plugin check`: loads the library on its own, checks each
 // component's schema, hands augmentations and models to their checks, and formats the
 // report.
-#include "plugin_check/plugin_check.h"
+#include "evoaug/plugin_check.h"
 
 #include <toml++/toml.h>
 

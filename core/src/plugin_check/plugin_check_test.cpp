@@ -1,7 +1,7 @@
 // The conformance checker: it passes correct plugins (the fixtures' good ones and every
 // built-in plugin of the build tree) and fails each deliberately broken fixture on the
 // check its defect breaks, with the reason.
-#include "plugin_check/plugin_check.h"
+#include "evoaug/plugin_check.h"
 
 #include "catch.h"
 

@@ -1,4 +1,4 @@
-#include "report/run_report.h"
+#include "evoaug/run_report.h"
 
 #include <cmath>
 #include <cstdio>

@@ -6,7 +6,7 @@
 #include "evoaug/error.h"
 #include "report/html_page.h"
 #include "report/json_value.h"
-#include "report/run_report.h"
+#include "evoaug/run_report.h"
 #include "report/svg_plot.h"
 #include "test_support.h"
 

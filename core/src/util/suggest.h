@@ -1,17 +1,13 @@
-// "Did you mean" for unknown names: keys, component types, commands.
+// "Did you mean" for unknown names (public: evoaug/suggest.h), and joining names for the
+// "known: a, b, c" lists.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "evoaug/suggest.h"
+
 namespace evoaug {
-
-/// The closest candidate to `wrong` when it is close enough to be a typo, else "".
-std::string closest_match(const std::string& wrong, const std::vector<std::string>& candidates);
-
-/// "unknown X 'wrong' (did you mean 'y'?); known: a, b, c" as a sentence fragment.
-std::string unknown_name_message(const std::string& what, const std::string& wrong,
-                                 const std::vector<std::string>& known);
 
 /// Joins with ", ".
 std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");

@@ -1,4 +1,8 @@
-#include "toml_reference.h"
+// The public plugin documentation API (evoaug/plugin_docs.h). In the train layer: the
+// reference lists the core tables of every layer (runtime, data, augment, the stages).
+#include "evoaug/plugin_docs.h"
+
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <sstream>
@@ -7,9 +11,30 @@
 #include "config/schema_check.h"
 #include "data/data_config.h"
 #include "train/train_config.h"
+#include "util/json.h"
 
-namespace evoaug::cli {
+namespace evoaug {
 namespace {
+
+const char* type_word(sdk::ParamType type) {
+  switch (type) {
+    case sdk::ParamType::integer: return "integer";
+    case sdk::ParamType::real: return "number";
+    case sdk::ParamType::boolean: return "boolean";
+    case sdk::ParamType::string: return "string";
+  }
+  return "?";
+}
+
+toml::table schema_as_table(const sdk::Schema& schema) {
+  toml::array params;
+  for (const auto& spec : schema.specs()) {
+    toml::table p{{"name", spec.name}, {"type", type_word(spec.type)}, {"doc", spec.doc},
+                  {"default", format_value(spec.default_value)}, {"expected", describe_expected(spec)}};
+    params.push_back(std::move(p));
+  }
+  return toml::table{{"parameters", std::move(params)}};
+}
 
 /// Text for a Markdown table cell: a pipe would end the cell.
 std::string cell(const std::string& text) {
@@ -59,6 +84,35 @@ void component_section(std::ostringstream& out, const ComponentListing& c) {
 
 }  // namespace
 
+std::string component_description(const PluginRegistry& registry, const std::string& name) {
+  const ComponentListing& c = registry.listing(name);
+  std::ostringstream out;
+  out << c.name << " (" << to_string(c.kind) << " " << c.version << ", plugin '" << c.plugin << "')\n"
+      << "  " << c.summary << "\n  file: " << c.file.string() << "\n";
+  if (c.kind == ComponentKind::augmentation)
+    out << "  default priority: " << c.default_priority << " (lower runs first; override with priority = N)\n";
+  out << "\nparameters (TOML keys, besides type = \"" << c.name << "\"):\n";
+  if (c.schema->specs().empty()) out << "  (none)\n";
+  for (const auto& spec : c.schema->specs())
+    out << "  " << spec.name << " = " << format_value(spec.default_value) << "\n      " << spec.doc << "\n      "
+        << describe_expected(spec) << "\n";
+  return out.str();
+}
+
+std::string components_json(const PluginRegistry& registry) {
+  toml::array list;
+  for (const auto& c : registry.components()) {
+    toml::table entry{{"kind", to_string(c.kind)}, {"name", c.name}, {"version", c.version},
+                      {"plugin", c.plugin},        {"file", c.file.string()}, {"summary", c.summary}};
+    if (c.kind == ComponentKind::augmentation) entry.insert("default_priority", c.default_priority);
+    entry.insert("schema", schema_as_table(*c.schema));
+    list.push_back(std::move(entry));
+  }
+  toml::array failed;
+  for (const auto& f : registry.failures()) failed.push_back(toml::table{{"file", f.file.string()}, {"reason", f.reason}});
+  return to_json(toml::table{{"components", std::move(list)}, {"failed", std::move(failed)}});
+}
+
 std::string toml_reference_markdown(const PluginRegistry& registry) {
   std::ostringstream out;
   out << "# TOML reference\n\n"
@@ -101,4 +155,4 @@ std::string toml_reference_markdown(const PluginRegistry& registry) {
   return text;
 }
 
-}  // namespace evoaug::cli
+}  // namespace evoaug
