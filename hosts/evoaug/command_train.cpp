@@ -13,9 +13,9 @@
 #include "launcher.h"
 #include "evoaug/error.h"
 #include "evoaug/runtime.h"
-#include "runtime/progress.h"
-#include "util/file_safety.h"
-#include "sweep/slurm_script.h"
+#include "progress.h"
+#include "evoaug/output_files.h"
+#include "evoaug/sweep.h"
 
 namespace evoaug::cli {
 namespace {

@@ -12,8 +12,8 @@
 #include "commands.h"
 #include "evoaug/build_config.h"
 #include "evoaug/error.h"
-#include "util/error_text.h"
-#include "util/suggest.h"
+#include "evoaug/error_text.h"
+#include "evoaug/suggest.h"
 
 namespace evoaug::cli {
 namespace {

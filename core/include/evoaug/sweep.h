@@ -19,6 +19,10 @@
 
 namespace evoaug {
 
+/// An argument as a POSIX shell reads it back: as is when plain, else in single quotes
+/// (the commands of the Slurm script, and a command line to show a user).
+std::string shell_quote(const std::string& arg);
+
 /// How Sweep::run runs the points on this machine.
 struct SweepRun {
   std::filesystem::path executable;  ///< the evoaug program each point runs (`evoaug run`)

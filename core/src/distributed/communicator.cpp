@@ -25,6 +25,7 @@
 #include <cstdlib>
 
 #include "evoaug/error.h"
+#include "evoaug/error_text.h"
 
 namespace evoaug {
 namespace {
@@ -35,16 +36,6 @@ using CollectiveGroup = c10d::Backend;
 #else
 using CollectiveGroup = c10d::ProcessGroup;
 #endif
-
-std::string first_line(const std::string& text) {
-  const std::size_t end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
-}
-
-std::string message_of(const std::exception& e) {
-  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e)) return first_line(c10_error->what_without_backtrace());
-  return first_line(e.what());
-}
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
@@ -83,7 +74,7 @@ struct Communicator::Impl {
   c10::intrusive_ptr<CollectiveGroup> group;
 
   [[noreturn]] void fail(const std::string& what, const std::exception& e) const {
-    throw Error("distributed run (" + world.describe() + ", " + backend + "): " + what + " failed: " + message_of(e) +
+    throw Error("distributed run (" + world.describe() + ", " + backend + "): " + what + " failed: " + first_line(e) +
                 ". Another rank has probably stopped (its own message says why), or did not answer within "
                 "[runtime] distributed_timeout_s = " + seconds_text(timeout));
   }
@@ -158,10 +149,10 @@ std::unique_ptr<Communicator> Communicator::connect(const WorldLayout& world, co
   } catch (const std::exception& e) {
     if (options_is_server(world))
       throw Error("distributed run (" + world.describe() + "): cannot hold the rendezvous at " + address + ": " +
-                  message_of(e) + ". If the port is in use (another job?), choose a free one with MASTER_PORT; if "
+                  first_line(e) + ". If the port is in use (another job?), choose a free one with MASTER_PORT; if "
                   "fewer than WORLD_SIZE = " + std::to_string(world.size) + " ranks started, see why they did not");
     throw Error("distributed run (" + world.describe() + "): cannot reach the rendezvous at " + address +
-                " (MASTER_ADDR:MASTER_PORT) within " + seconds_text(timeout) + ": " + message_of(e) +
+                " (MASTER_ADDR:MASTER_PORT) within " + seconds_text(timeout) + ": " + first_line(e) +
                 ". Is rank 0 running, and is that address reachable from this machine?");
   }
   // Every rank must agree on the size of the world: a mismatch would hang in the first
@@ -181,7 +172,7 @@ std::unique_ptr<Communicator> Communicator::connect(const WorldLayout& world, co
     throw;
   } catch (const std::exception& e) {
     throw Error("distributed run (" + world.describe() + "): not every rank of " + size_text + " arrived at " +
-                address + " within " + seconds_text(timeout) + ": " + message_of(e));
+                address + " within " + seconds_text(timeout) + ": " + first_line(e));
   }
 
   try {
@@ -198,7 +189,7 @@ std::unique_ptr<Communicator> Communicator::connect(const WorldLayout& world, co
     }
   } catch (const std::exception& e) {
     throw Error("distributed run (" + world.describe() + "): cannot connect the " + s->backend + " process group: " +
-                message_of(e));
+                first_line(e));
   }
   spdlog::debug("distributed: {} joined over {} at {}", world.describe(), s->backend, address);
   return std::unique_ptr<Communicator>(new Communicator(std::move(s)));

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "evoaug/error.h"
-#include "util/error_text.h"
+#include "evoaug/error_text.h"
 
 namespace evoaug {
 namespace {

@@ -12,7 +12,7 @@
 #include "evoaug/error.h"
 #include "evoaug/build_config.h"
 #include "evoaug/sdk/plugin.h"
-#include "util/error_text.h"
+#include "evoaug/error_text.h"
 #include "util/names.h"
 #include "util/suggest.h"
 

@@ -8,7 +8,7 @@
 
 #include "evoaug/augment_pipeline.h"
 #include "evoaug/error.h"
-#include "util/error_text.h"
+#include "evoaug/error_text.h"
 
 namespace evoaug::plugin_check {
 namespace {

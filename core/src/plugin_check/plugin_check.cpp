@@ -13,7 +13,7 @@
 #include "config/schema_check.h"
 #include "evoaug/error.h"
 #include "plugin_check/component_checks.h"
-#include "util/error_text.h"
+#include "evoaug/error_text.h"
 #include "util/names.h"
 
 namespace evoaug {

@@ -8,6 +8,8 @@
 
 #include "sweep/sweep_points.h"
 
+#include "evoaug/sweep.h"  // shell_quote
+
 namespace evoaug {
 
 /// The arguments after `evoaug` that run `point` in `point_dir` with `threads` threads
@@ -21,7 +23,5 @@ std::vector<std::string> point_run_arguments(const SweepFile& sweep, const Sweep
 std::string slurm_script(const SweepFile& sweep, const std::vector<SweepPoint>& points,
                          const std::filesystem::path& out_dir, const std::filesystem::path& executable, int threads);
 
-/// An argument as a POSIX shell reads it back: as is when plain, else in single quotes.
-std::string shell_quote(const std::string& arg);
 
 }  // namespace evoaug

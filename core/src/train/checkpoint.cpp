@@ -16,7 +16,7 @@
 #include "evoaug/error.h"
 #include "util/file_safety.h"
 #include "util/digest.h"
-#include "util/error_text.h"
+#include "evoaug/error_text.h"
 
 namespace evoaug {
 namespace fs = std::filesystem;

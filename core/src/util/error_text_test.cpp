@@ -1,5 +1,5 @@
 // LibTorch's errors reach users as their message's first line, never a C++ backtrace.
-#include "util/error_text.h"
+#include "evoaug/error_text.h"
 
 #include "catch.h"
 #include <c10/util/Exception.h>

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "evoaug/output_files.h"  // NamedPath, check_output_file
+
 namespace evoaug {
 
 /// The temporary file this process writes `target` through: "<target>.tmp-<pid>", in the
@@ -37,19 +39,6 @@ std::vector<std::filesystem::path> remove_stale_temporaries(const std::filesyste
 /// symbolic and hard links), else the same path once resolved (weakly_canonical).
 bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
-/// A file a command reads, as its messages name it: {"--in", "x.fa"}.
-struct NamedPath {
-  std::string what;
-  std::filesystem::path path;
-};
 
-/// The one check every command runs on a file it was told to write (`option` names the
-/// option in messages, e.g. "--out"), before any work. Throws Error when `output`
-///  - is, or resolves through links to, any of `inputs` (it would replace it);
-///  - is an existing folder;
-///  - exists (a file, or a link) and `replace_existing` is false (the CLI's --force).
-/// Then removes the stale temporaries of `output` that a killed earlier write left.
-void check_output_file(const std::filesystem::path& output, const std::string& option,
-                       const std::vector<NamedPath>& inputs, bool replace_existing);
 
 }  // namespace evoaug

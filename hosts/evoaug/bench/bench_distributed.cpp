@@ -7,6 +7,8 @@
 // (sequences of the global batch per second, batches only), the speed-up and scaling
 // efficiency against one process, and the time per step a rank waited for its gradient
 // all-reduces after backward. The numbers come from each run's report.json.
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "runtime/progress.h"
+#include "progress.h"
 
 #include <spdlog/spdlog.h>
 
