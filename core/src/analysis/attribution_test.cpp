@@ -144,7 +144,7 @@ TEST_CASE("GradientSHAP attributions add up to f(x) minus the mean output of ran
 }
 
 TEST_CASE("attribution options are checked with messages naming them", "[analysis]") {
-  using Catch::Matchers::Contains;
+  using evoaug::testing::Contains;
   CHECK_THROWS_WITH(parse_attribution_method("saliancy"), Contains("saliency"));
   const Linear model{torch::ones({1, 4, 5})};
   AttributionOptions options;

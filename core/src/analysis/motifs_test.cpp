@@ -13,7 +13,7 @@
 
 using evoaug::analysis::CompareOptions;
 using evoaug::analysis::Motif;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 using evoaug::testing::TempDir;
 using evoaug::testing::write_file;
 

@@ -11,7 +11,7 @@
 #include "test_support.h"
 
 using namespace evoaug::analysis;
-using Catch::Matchers::Contains;
+using evoaug::testing::Contains;
 using evoaug::testing::TempDir;
 using evoaug::testing::write_file;
 
