@@ -53,6 +53,16 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const WorldLayout& world)
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
+// LibTorch 2.4 on prefers a libuv store, which Debian's 2.6 is built without (the store
+// then refuses to start): the classic store works in every version. Set only where the
+// option exists.
+template <class StoreOptions>
+auto use_classic_store(StoreOptions& options, int) -> decltype(options.useLibUV = false, void()) {
+  options.useLibUV = false;
+}
+template <class StoreOptions>
+void use_classic_store(StoreOptions&, long) {}
+
 bool options_is_server(const WorldLayout& world) { return world.rank == 0 && !world.store_is_hosted; }
 
 bool nccl_available() {
@@ -145,6 +155,7 @@ std::unique_ptr<Communicator> Communicator::connect(const WorldLayout& world, co
     options.numWorkers = static_cast<std::size_t>(world.size);
     options.waitWorkers = true;
     options.timeout = timeout;
+    use_classic_store(options, 0);
     s->store = c10::make_intrusive<c10d::TCPStore>(world.master_addr, options);
   } catch (const std::exception& e) {
     if (options_is_server(world))
