@@ -20,6 +20,13 @@ std::string ChildExit::describe() const {
   return "signal " + std::to_string(code) + (name ? " (" + std::string(name) + ")" : "");
 }
 
+ChildExit ChildExit::from_status(int status) {
+  ChildExit exit;
+  exit.signalled = WIFSIGNALED(status);
+  exit.code = exit.signalled ? WTERMSIG(status) : WEXITSTATUS(status);
+  return exit;
+}
+
 std::filesystem::path own_executable() { return std::filesystem::read_symlink("/proc/self/exe"); }
 
 ChildExit run_own_executable(const std::vector<std::string>& arguments,
@@ -62,10 +69,7 @@ ChildExit run_own_executable(const std::vector<std::string>& arguments,
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  ChildExit exit;
-  exit.signalled = WIFSIGNALED(status);
-  exit.code = exit.signalled ? WTERMSIG(status) : WEXITSTATUS(status);
-  return exit;
+  return ChildExit::from_status(status);
 }
 
 }  // namespace evoaug::cli

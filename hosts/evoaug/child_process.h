@@ -16,6 +16,8 @@ struct ChildExit {
   int code = 0;            ///< the exit status, or the signal number
   /// "exit status 1" or "signal 11 (Segmentation fault)".
   std::string describe() const;
+  /// From a status waitpid() returned.
+  static ChildExit from_status(int status);
 };
 
 /// The running executable (/proc/self/exe).

@@ -67,17 +67,6 @@ struct Rank {
   ChildExit exit;
 };
 
-ChildExit describe_status(int status) {
-  ChildExit e;
-  if (WIFSIGNALED(status)) {
-    e.signalled = true;
-    e.code = WTERMSIG(status);
-  } else {
-    e.code = WEXITSTATUS(status);
-  }
-  return e;
-}
-
 bool failed(const ChildExit& e) { return e.signalled || e.code != 0; }
 
 int exit_status_of(const ChildExit& e) { return e.signalled ? 128 + e.code : e.code; }
@@ -152,7 +141,7 @@ int launch_local_ranks(int processes, const std::vector<std::string>& arguments)
         Rank& rank = ranks[static_cast<std::size_t>(r)];
         if (rank.pid != pid || !rank.running) continue;
         rank.running = false;
-        rank.exit = describe_status(status);
+        rank.exit = ChildExit::from_status(status);
         --running;
         if (failed(rank.exit) && first_failure < 0) {
           first_failure = r;

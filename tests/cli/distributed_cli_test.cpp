@@ -21,6 +21,15 @@ namespace {
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
+// Shell: rank 1's pid, from the launcher's "started as pids P0 P1" line in $log.
+const char* kRankOnePid = "$(sed -n 's/.*started as pids [0-9]* \\([0-9]*\\).*/\\1/p' \"$log\")";
+
+// The exit status a run_host_interrupted() output ends with.
+std::string exit_status_in(const std::string& output) {
+  std::smatch line;
+  return std::regex_search(output, line, std::regex("exit=([0-9]+)")) ? std::string(line[1]) : "none";
+}
+
 // No batch norm, no dropout, no augmentation: the global batch's gradient does not depend
 // on how its rows are split over ranks.
 std::string batchless_pipeline(int pretrain_epochs) {
@@ -130,24 +139,17 @@ TEST_CASE("evoaug run --nproc: a rank killed mid-run stops the job, named, and t
           "[cli][distributed]") {
   evoaug::testing::TempDir dir;
   write_file(dir / "p.toml", chip_pipeline(8));
-  // In the background; once the first checkpoint exists, rank 1 is killed with SIGKILL.
-  const fs::path log = dir / "log.txt";
+  // Once the first checkpoint exists, rank 1 is killed with SIGKILL.
   const fs::path checkpoint = dir / "out" / "checkpoints" / "pretrain-last.pt";
-  const std::string script =
-      "cd " + quoted(dir.path()) + " && (" + std::string(EVOAUG_TEST_HOST_EXECUTABLE) + " run p.toml --nproc 2 > " + quoted(log) +
-      " 2>&1; echo \"exit=$?\" >> " + quoted(log) + ") & " +
-      "for i in $(seq 1 1200); do [ -f " + quoted(checkpoint) + " ] && break; sleep 0.05; done; " +
-      "pid=$(sed -n 's/.*started as pids [0-9]* \\([0-9]*\\).*/\\1/p' " + quoted(log) + "); kill -9 $pid; wait";
   const auto start = std::chrono::steady_clock::now();
-  REQUIRE(std::system(script.c_str()) == 0);
+  const std::string output =
+      evoaug::testing::run_host_interrupted(dir.path(), "run p.toml --nproc 2", checkpoint,
+                                            std::string("kill -9 ") + kRankOnePid);
   // The launcher stops the survivor at once, long before its collectives would time out.
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
-  const std::string output = read_file(log);
   INFO(output);
   CHECK_THAT(output, Contains("rank 1 (pid") && Contains("signal 9") && Contains("the other ranks were stopped"));
-  std::smatch exit_line;
-  REQUIRE(std::regex_search(output, exit_line, std::regex("exit=([0-9]+)")));
-  CHECK(exit_line[1] == "137");
+  CHECK(exit_status_in(output) == "137");
   // What rank 0 wrote before is whole, and the run continues from it.
   const auto saved = evoaug::read_checkpoint(checkpoint);
   CHECK(saved.state.epoch >= 1);
@@ -164,18 +166,12 @@ TEST_CASE("evoaug run --nproc: Ctrl-C stops every rank after a batch, saved; --r
           "[cli][distributed]") {
   evoaug::testing::TempDir dir;
   write_file(dir / "p.toml", chip_pipeline(8));
-  const fs::path log = dir / "log.txt";
-  const fs::path checkpoint = dir / "out" / "checkpoints" / "pretrain-last.pt";
   // SIGINT to the launcher alone (as a terminal's Ctrl-C reaches it): it forwards it.
-  const std::string script =
-      "cd " + quoted(dir.path()) + " && (" + std::string(EVOAUG_TEST_HOST_EXECUTABLE) + " run p.toml --nproc 2 > " +
-      quoted(log) + " 2>&1 & echo $! > launcher.pid; wait $!; echo \"exit=$?\" >> " + quoted(log) + ") & " +
-      "for i in $(seq 1 1200); do [ -f " + quoted(checkpoint) + " ] && break; sleep 0.05; done; " +
-      "kill -INT $(cat " + quoted(dir / "launcher.pid") + "); wait";
-  REQUIRE(std::system(script.c_str()) == 0);
-  const std::string output = read_file(log);
+  const std::string output = evoaug::testing::run_host_interrupted(
+      dir.path(), "run p.toml --nproc 2", dir / "out" / "checkpoints" / "pretrain-last.pt", "kill -INT $pid");
   INFO(output);
-  CHECK_THAT(output, Contains("interrupted") && Contains("exit=130"));
+  CHECK_THAT(output, Contains("interrupted"));
+  CHECK(exit_status_in(output) == "130");
   CHECK_FALSE(output.find("ended with") != std::string::npos);  // not reported as a failure
   const auto resumed = run_host("--log-level warn run " + quoted(dir / "p.toml") + " --resume --nproc 2");
   INFO(resumed.output);
@@ -187,22 +183,16 @@ TEST_CASE("a rank that stops answering makes the others fail after distributed_t
           "[cli][distributed]") {
   evoaug::testing::TempDir dir;
   write_file(dir / "p.toml", chip_pipeline(30));
-  const fs::path log = dir / "log.txt";
   const fs::path checkpoint = dir / "out" / "checkpoints" / "pretrain-last.pt";
   // Rank 1 is frozen (SIGSTOP): no exit for the launcher to see; rank 0 must time out.
-  const std::string script =
-      "cd " + quoted(dir.path()) + " && (" + std::string(EVOAUG_TEST_HOST_EXECUTABLE) +
-      " run p.toml --nproc 2 --set runtime.distributed_timeout_s=3 > " + quoted(log) + " 2>&1; echo \"exit=$?\" >> " +
-      quoted(log) + ") & " + "for i in $(seq 1 1200); do [ -f " + quoted(checkpoint) +
-      " ] && break; sleep 0.05; done; " +
-      "pid=$(sed -n 's/.*started as pids [0-9]* \\([0-9]*\\).*/\\1/p' " + quoted(log) + "); kill -STOP $pid; wait";
   const auto start = std::chrono::steady_clock::now();
-  REQUIRE(std::system(script.c_str()) == 0);
-  const std::string output = read_file(log);
+  const std::string output = evoaug::testing::run_host_interrupted(
+      dir.path(), "run p.toml --nproc 2 --set runtime.distributed_timeout_s=3", checkpoint,
+      std::string("kill -STOP ") + kRankOnePid);
   INFO(output);
   CHECK_THAT(output, Contains("rank 0 of 2") && Contains("distributed_timeout_s = 3 s"));
   CHECK_THAT(output, Contains("rank 0 (pid") && Contains("the other ranks were stopped"));
-  CHECK_FALSE(output.find("exit=0") != std::string::npos);
+  CHECK(exit_status_in(output) != "0");
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
   CHECK_NOTHROW(evoaug::read_checkpoint(checkpoint));
 }
@@ -218,6 +208,13 @@ TEST_CASE("a rank that cannot reach the rendezvous, or holds a busy port, fails 
   INFO(lonely.output);
   CHECK(lonely.exit_code != 0);
   CHECK_THAT(lonely.output, Contains("rank 1 of 2") && Contains("cannot reach the rendezvous at 127.0.0.1:1"));
+  // --nproc inside a job that already has ranks, and a count that is no count.
+  const auto nested = run_host_with("RANK=0 WORLD_SIZE=2", "--log-level warn run " + quoted(dir / "p.toml") + " --nproc 2");
+  CHECK(nested.exit_code != 0);
+  CHECK_THAT(nested.output, Contains("already a rank of a job (WORLD_SIZE is set)"));
+  const auto zero = run_host("--log-level warn run " + quoted(dir / "p.toml") + " --nproc 0");
+  CHECK(zero.exit_code != 0);
+  CHECK_THAT(zero.output, Contains("--nproc 0: the number of processes must be 1 to 1024"));
   // A batch too small to share.
   const auto small = run_host("--log-level warn run " + quoted(dir / "p.toml") +
                               " --set pretrain.batch_size=2 --nproc 2");

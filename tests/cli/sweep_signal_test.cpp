@@ -2,7 +2,6 @@
 // and running the same command again resumes the stopped point and runs the others.
 #include "catch.h"
 
-#include "test_config.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -25,16 +24,10 @@ TEST_CASE("evoaug sweep stopped by SIGINT saves the running point and resumes it
              "[pretrain]\naugment = false\nmax_epochs = 12\nbatch_size = 16\npatience = 0\n\n"
              "[finetune]\nmax_epochs = 1\nbatch_size = 16\n");
   write_file(dir / "sweep.toml", "base = \"pipeline.toml\"\n[axes]\n\"runtime.seed\" = [1, 2, 3]\n");
-  const fs::path log = dir / "log.txt";
-  const fs::path first_checkpoint = dir / "sweep" / "seed-1" / "checkpoints" / "pretrain-last.pt";
-  // In the background; SIGINT to the sweep once its first point has saved an epoch.
-  const std::string script =
-      "cd " + quoted(dir.path()) + " && (" + std::string(EVOAUG_TEST_HOST_EXECUTABLE) +
-      " sweep sweep.toml --jobs 1 --threads 1 > " + quoted(log) + " 2>&1 & echo $! > sweep.pid; wait $!; " +
-      "echo \"exit=$?\" >> " + quoted(log) + ") & for i in $(seq 1 1200); do [ -f " + quoted(first_checkpoint) +
-      " ] && break; sleep 0.05; done; kill -INT $(cat " + quoted(dir / "sweep.pid") + "); wait";
-  REQUIRE(std::system(script.c_str()) == 0);
-  const std::string stopped = read_file(log);
+  // SIGINT to the sweep once its first point has saved an epoch.
+  const std::string stopped = evoaug::testing::run_host_interrupted(
+      dir.path(), "sweep sweep.toml --jobs 1 --threads 1",
+      dir / "sweep" / "seed-1" / "checkpoints" / "pretrain-last.pt", "kill -INT $pid");
   INFO(stopped);
   CHECK_THAT(stopped, Contains("sweep: stopping") && Contains("seed-1 stopped; it resumes"));
   CHECK_THAT(stopped, Contains("interrupted") && !Contains("exit=0"));

@@ -51,6 +51,18 @@ HostRun run_host_with(const std::string& environment, const std::string& argumen
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
+std::string run_host_interrupted(const fs::path& folder, const std::string& arguments, const fs::path& wait_for,
+                                 const std::string& action) {
+  const auto quoted = [](const fs::path& p) { return "'" + p.string() + "'"; };
+  const fs::path log = folder / "interrupted-host.log", script = folder / "interrupt.sh";
+  write_file(script, "cd " + quoted(folder) + "\nlog=" + quoted(log) + "\n" + EVOAUG_TEST_HOST_EXECUTABLE + " " +
+                         arguments + " > \"$log\" 2>&1 &\npid=$!\n" +
+                         "for i in $(seq 1 1200); do [ -e " + quoted(wait_for) + " ] && break; sleep 0.05; done\n" +
+                         action + "\nwait $pid\necho \"exit=$?\" >> \"$log\"\n");
+  if (std::system(("bash " + quoted(script)).c_str()) != 0) throw Error("run_host_interrupted: " + script.string() + " failed");
+  return read_file(log);
+}
+
 void write_file(const fs::path& file, const std::string& text) {
   std::ofstream out(file, std::ios::binary);
   out << text;

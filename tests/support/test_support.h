@@ -37,6 +37,13 @@ HostRun run_host(const std::string& arguments);
 /// The same with `environment` ("NAME=value ...", shell-quoted as needed) set for it.
 HostRun run_host_with(const std::string& environment, const std::string& arguments);
 
+/// Runs `evoaug <arguments>` in `folder` in the background, waits (60 s at most) until
+/// `wait_for` exists, runs the shell command `action` (where $pid is evoaug's process id
+/// and $log its output file), and waits for evoaug to end. Returns its output followed by
+/// a line "exit=N" with its exit status: how a test interrupts a run at a known point.
+std::string run_host_interrupted(const std::filesystem::path& folder, const std::string& arguments,
+                                 const std::filesystem::path& wait_for, const std::string& action);
+
 /// Writes `text` to `file`.
 void write_file(const std::filesystem::path& file, const std::string& text);
 std::string read_file(const std::filesystem::path& file);

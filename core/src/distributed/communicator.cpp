@@ -240,6 +240,12 @@ void Communicator::broadcast(at::Tensor& tensor, int root, const char* what) {
   if (!staged.is_same(tensor)) tensor.copy_(staged);
 }
 
+bool Communicator::any(bool flag, const char* what) {
+  at::Tensor value = torch::tensor({flag ? 1.0f : 0.0f});
+  max(value, what);
+  return value.item<float>() > 0;
+}
+
 std::string Communicator::broadcast_text(const std::string& text, int root, const char* what) {
   at::Tensor length = torch::tensor({static_cast<std::int64_t>(text.size())}, torch::kInt64);
   broadcast(length, root, what);

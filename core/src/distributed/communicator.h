@@ -56,6 +56,8 @@ class Communicator {
   void max(at::Tensor& tensor, const char* what);
   /// Copies rank `root`'s tensor into every rank's (same shape and type everywhere).
   void broadcast(at::Tensor& tensor, int root, const char* what);
+  /// Whether `flag` is true on any rank (every rank learns the same answer).
+  bool any(bool flag, const char* what);
   /// Rank `root`'s text, on every rank (the others pass anything).
   std::string broadcast_text(const std::string& text, int root, const char* what);
   /// Every rank's rows, concatenated in rank order, on every rank. The ranks may hold

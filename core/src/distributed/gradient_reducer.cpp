@@ -17,7 +17,6 @@ struct Bucket {
   std::vector<std::size_t> members; ///< parameter indices
   std::size_t ready = 0;            ///< members whose gradient has arrived this step
   Communicator::Pending reduction;
-  bool launched = false;
 };
 
 struct Slot {
@@ -48,7 +47,6 @@ struct GradientReducer::Impl {
   void launch(std::size_t index) {
     Bucket& bucket = buckets[index];
     bucket.reduction = communicator->sum_async(bucket.flat, "the all-reduce of gradients");
-    bucket.launched = true;
   }
 
   void on_gradient(std::size_t index, const at::Tensor& gradient) {
@@ -140,7 +138,6 @@ double GradientReducer::start_step(double local_mean_loss, std::int64_t rows) {
   for (Bucket& bucket : s.buckets) {
     bucket.flat.zero_();
     bucket.ready = 0;
-    bucket.launched = false;
   }
   s.next_to_launch = 0;
   s.armed = true;

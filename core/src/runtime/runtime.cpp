@@ -182,9 +182,7 @@ class Runner {
   // Whether any rank was asked to stop: every rank must take the same way.
   bool any_rank_asks_to_stop() {
     if (!communicator_) return stop_requested();
-    at::Tensor flag = torch::tensor({stop_requested() ? 1.0f : 0.0f});
-    communicator_->max(flag, "the exchange of stop requests");
-    return flag.item<float>() > 0;
+    return communicator_->any(stop_requested(), "the exchange of stop requests");
   }
 
   // Rank 0's answer to a yes-or-no question, on every rank.

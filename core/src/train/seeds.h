@@ -15,4 +15,9 @@ inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t salt) {
   return (z ^ (z >> 31)) & 0x7fffffffffffffffULL;  // LibTorch seeds are signed on some paths
 }
 
+/// Salt of a rank's own streams in a data-parallel run (its augmentation and dropout
+/// draws): rank r uses derive_seed(stream, kRankSalt + r); rank 0 of one
+/// process keeps the stream itself.
+constexpr std::uint64_t kRankSalt = 0x7a4c;
+
 }  // namespace evoaug

@@ -34,7 +34,6 @@ constexpr std::uint64_t kStageSalt = 0x5747e;
 constexpr std::uint64_t kShuffleSalt = 0x5b0ff1e;
 constexpr std::uint64_t kAugmentSalt = 0xa06;
 constexpr std::uint64_t kEvaluationSalt = 0xe7a1;
-constexpr std::uint64_t kRankSalt = 0x7a4c;
 
 // The key of a rank's dropout generator in a checkpoint: rank 0's is "default", as in a
 // single process, so that a run resumes on any number of ranks.
@@ -50,10 +49,7 @@ void broadcast_model(sdk::Model& model, Communicator& communicator) {
 
 // Whether any rank was asked to stop (every rank asks, each after the same batch).
 bool any_rank(bool flag, Communicator* communicator) {
-  if (!communicator) return flag;
-  at::Tensor value = torch::tensor({flag ? 1.0f : 0.0f});
-  communicator->max(value, "the exchange of stop requests");
-  return value.item<float>() > 0;
+  return communicator ? communicator->any(flag, "the exchange of stop requests") : flag;
 }
 
 at::Tensor optimizer_bytes(torch::optim::Optimizer& optimizer) {

@@ -63,7 +63,7 @@ TrainingBatch BatchPreparer::operator()(std::int64_t index) const {
   RECORD_FUNCTION("evoaug::prepare_batch", std::vector<c10::IValue>());
   Batch batch = parts_ > 1 ? epoch_.batch(index, part_, parts_) : epoch_.batch(index);
   std::uint64_t seed = derive_seed(epoch_seed_, static_cast<std::uint64_t>(index));
-  if (parts_ > 1) seed = derive_seed(seed, 0x7a4c + static_cast<std::uint64_t>(part_));  // each rank its own draws
+  if (parts_ > 1) seed = derive_seed(seed, kRankSalt + static_cast<std::uint64_t>(part_));  // each rank its own draws
   at::Generator generator = make_generator(device_, seed);
   TrainingBatch out;
   out.x = augmenting_ ? augment_->augment(batch.x, generator) : augment_->pad(batch.x, generator);

@@ -104,16 +104,13 @@ int bench_distributed(const HostContext&, const Argv& argv) {
   }
   fs::remove_all(root);
 
-  const auto throughput = [&](std::int64_t n) {
+  const auto median_of = [&](std::int64_t n, double Sample::*field) {
     std::vector<double> v;
-    for (const auto& s : samples[n]) v.push_back(s.sequences_per_second);
+    for (const auto& s : samples[n]) v.push_back(s.*field);
     return median(v);
   };
-  const auto communication = [&](std::int64_t n) {
-    std::vector<double> v;
-    for (const auto& s : samples[n]) v.push_back(s.communication_ms);
-    return median(v);
-  };
+  const auto throughput = [&](std::int64_t n) { return median_of(n, &Sample::sequences_per_second); };
+  const auto communication = [&](std::int64_t n) { return median_of(n, &Sample::communication_ms); };
   const double base = throughput(counts.front()) / static_cast<double>(counts.front());
 
   if (args.flag("--json")) {

@@ -19,6 +19,7 @@
 #include <torch/nn/modules/batchnorm.h>
 
 #include <optional>
+#include <vector>
 
 namespace evoaug::sdk::synced {
 
@@ -27,6 +28,17 @@ inline std::optional<c10::OperatorHandle> find_operator(const char* name) {
   auto handle = c10::Dispatcher::singleton().findSchema({name, ""});
   if (!handle) return std::nullopt;
   return *handle;
+}
+
+/// How a (N, C) or (N, C, L) batch reduces to per-channel values, and how those broadcast back.
+struct ChannelLayout {
+  std::vector<std::int64_t> reduce;  ///< the dimensions summed over: all but channels
+  std::vector<std::int64_t> shape;   ///< a (C) vector viewed to broadcast against the batch
+};
+inline ChannelLayout channel_layout(const at::Tensor& x) {
+  const std::int64_t c = x.size(1);
+  if (x.dim() == 3) return {{0, 2}, {1, c, 1}};
+  return {{0}, {1, c}};
 }
 }  // namespace detail
 
@@ -51,7 +63,7 @@ class SyncedBatchNorm : public torch::autograd::Function<SyncedBatchNorm> {
                             const at::Tensor& bias, at::Tensor running_mean, at::Tensor running_var,
                             double momentum, double eps) {
     const at::Tensor x = z.to(at::kFloat);
-    const std::vector<std::int64_t> reduce = x.dim() == 3 ? std::vector<std::int64_t>{0, 2} : std::vector<std::int64_t>{0};
+    const auto [reduce, shape] = detail::channel_layout(x);
     const std::int64_t channels = x.size(1);
     const double local_count = static_cast<double>(x.numel() / channels);
     // In float64: sums of squares over a whole global batch lose too much in float32.
@@ -69,7 +81,6 @@ class SyncedBatchNorm : public torch::autograd::Function<SyncedBatchNorm> {
           .add_((variance64 * (count / std::max(1.0, count - 1.0))).to(running_var.scalar_type()), momentum);
     }
     const at::Tensor mean = mean64.to(at::kFloat), invstd = (variance64 + eps).rsqrt().to(at::kFloat);
-    const auto shape = x.dim() == 3 ? std::vector<std::int64_t>{1, channels, 1} : std::vector<std::int64_t>{1, channels};
     const at::Tensor xhat = (x - mean.view(shape)) * invstd.view(shape);
     ctx->save_for_backward({xhat, invstd, weight});
     ctx->saved_data["count"] = count;
@@ -84,9 +95,8 @@ class SyncedBatchNorm : public torch::autograd::Function<SyncedBatchNorm> {
     const double count = ctx->saved_data["count"].toDouble();
     const auto dtype = static_cast<at::ScalarType>(ctx->saved_data["dtype"].toInt());
     const at::Tensor dy = grad[0].to(at::kFloat);
-    const std::vector<std::int64_t> reduce = xhat.dim() == 3 ? std::vector<std::int64_t>{0, 2} : std::vector<std::int64_t>{0};
+    const auto [reduce, shape] = detail::channel_layout(xhat);
     const std::int64_t channels = xhat.size(1);
-    const auto shape = xhat.dim() == 3 ? std::vector<std::int64_t>{1, channels, 1} : std::vector<std::int64_t>{1, channels};
     const at::Tensor local_dy = dy.sum(reduce), local_dy_xhat = (dy * xhat).sum(reduce);
     const at::Tensor global = sum_over_ranks(at::cat({local_dy, local_dy_xhat}).to(at::kDouble)).to(at::kFloat);
     const at::Tensor mean_dy = global.narrow(0, 0, channels) / count;
