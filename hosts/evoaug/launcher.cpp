@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "child_process.h"
@@ -68,6 +69,9 @@ struct Rank {
 };
 
 bool failed(const ChildExit& e) { return e.signalled || e.code != 0; }
+
+// A rank that was asked to stop saves and exits with 130 (main.cpp's "interrupted").
+bool interrupted(const ChildExit& e) { return !e.signalled && e.code == 130; }
 
 int exit_status_of(const ChildExit& e) { return e.signalled ? 128 + e.code : e.code; }
 
@@ -126,11 +130,20 @@ int launch_local_ranks(int processes, const std::vector<std::string>& arguments)
                processes, processes - 1, pids, port);
 
   int first_failure = -1;
+  bool forwarded = false;  // an interrupt reached the launcher and went on to the ranks
   std::chrono::steady_clock::time_point stopped_at;
-  bool killed = false;
+  bool stopping = false, killed = false;
+  std::optional<std::chrono::steady_clock::time_point> grace_ends;
+  const auto stop_the_others = [&](std::chrono::steady_clock::time_point when) {
+    stopping = true;
+    stopped_at = when;
+    for (const auto& other : ranks)
+      if (other.running) ::kill(other.pid, SIGTERM);
+  };
   for (int running = processes; running > 0;) {
     if (const int signal = pending_signal) {
       pending_signal = 0;
+      forwarded = true;
       for (const auto& rank : ranks)
         if (rank.running) ::kill(rank.pid, signal);
     }
@@ -143,18 +156,23 @@ int launch_local_ranks(int processes, const std::vector<std::string>& arguments)
         rank.running = false;
         rank.exit = ChildExit::from_status(status);
         --running;
-        if (failed(rank.exit) && first_failure < 0) {
+        if (forwarded && interrupted(rank.exit)) {
+          // It saved and stopped, as the others are doing after the same batch; signalling
+          // them now could kill one in its teardown, when its own handler is gone. Only a
+          // rank still running after a grace period (stuck in a collective) is stopped.
+          if (!grace_ends) grace_ends = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        } else if (failed(rank.exit) && first_failure < 0) {
           first_failure = r;
           // The others cannot go on without it: stop them (a rank waiting in a collective
           // for the failed one would otherwise wait until the timeout).
-          stopped_at = std::chrono::steady_clock::now();
-          for (const auto& other : ranks)
-            if (other.running) ::kill(other.pid, SIGTERM);
+          stop_the_others(std::chrono::steady_clock::now());
         }
       }
       continue;
     }
-    if (first_failure >= 0 && !killed && std::chrono::steady_clock::now() - stopped_at > std::chrono::seconds(10)) {
+    const auto now = std::chrono::steady_clock::now();
+    if (grace_ends && now > *grace_ends && !stopping) stop_the_others(now);
+    if (stopping && !killed && now - stopped_at > std::chrono::seconds(10)) {
       for (const auto& other : ranks)
         if (other.running) ::kill(other.pid, SIGKILL);
       killed = true;
@@ -164,12 +182,15 @@ int launch_local_ranks(int processes, const std::vector<std::string>& arguments)
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
 
-  if (first_failure < 0) return 0;
+  // An interruption is not a failure of one rank: rank 0, which writes the checkpoint,
+  // saved and stopped. A rank that failed on its own before that is still named.
+  if (forwarded && interrupted(ranks.front().exit) && first_failure < 0) return 130;
+  if (first_failure < 0) {
+    for (int r = 0; r < processes; ++r)
+      if (failed(ranks[static_cast<std::size_t>(r)].exit) && first_failure < 0) first_failure = r;  // after the grace
+    if (first_failure < 0) return 0;
+  }
   const Rank& culprit = ranks[static_cast<std::size_t>(first_failure)];
-  // An interruption (every rank saved and stopped) is not a failure of one rank.
-  bool all_interrupted = true;
-  for (const auto& rank : ranks) all_interrupted = all_interrupted && !rank.exit.signalled && rank.exit.code == 130;
-  if (all_interrupted) return 130;
   spdlog::error("evoaug run --nproc {}: rank {} (pid {}) ended with {}; the other ranks were stopped. Its own "
                 "message, above, says why; checkpoints written before are intact (--resume continues)",
                 processes, first_failure, culprit.pid, culprit.exit.describe());
