@@ -133,11 +133,14 @@ mount -o remount,bind,ro "$root/src"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 end
 
+# ccache's sloppiness: without it every compile that uses a precompiled header is
+# uncacheable (ccache counted 453 of 463 so), and a fresh checkout rebuilds from scratch.
 in_root() {
   chroot "$root" /usr/bin/env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" DEBIAN_FRONTEND=noninteractive \
     CCACHE_DIR=/var/cache/ccache CCACHE_BASEDIR=/src EVOAUG_JOBS="$jobs" \
+    CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime \
     "$@"
 }
 
