@@ -1,12 +1,15 @@
 // The fused batch norm -> ReLU -> max-pool of ConvBlock against LibTorch's separate
 // modules: outputs, running statistics and every gradient agree; ties and NaN behave as
-// LibTorch's max-pool; the result does not depend on the number of threads.
+// LibTorch's max-pool; the result does not depend on the number of threads, and more
+// than one is used.
 #include "catch.h"
 #include <evoaug/sdk/fused_bn_relu_pool.h>
 #include <evoaug/sdk/layers.h>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <mutex>
+#include <set>
 
 namespace {
 
@@ -93,6 +96,22 @@ TEST_CASE("fused results do not depend on the number of threads", "[sdk][fused]"
   CHECK(torch::equal(one.dz, two.dz));
   CHECK(torch::equal(one.dweight, two.dweight));
   CHECK(torch::equal(one.running_var, two.running_var));
+}
+
+TEST_CASE("the SDK's kernels run on the threads asked for: its users compile with OpenMP", "[sdk][fused]") {
+  // at::parallel_for is a header template: in a translation unit compiled without OpenMP
+  // it runs every range on the calling thread, and the kernels above were serial whatever
+  // [runtime] threads said. This file is compiled as the plugins are (EvoAug::sdk).
+  const int threads = at::get_num_threads();
+  at::set_num_threads(2);
+  std::mutex mutex;
+  std::set<int> seen;
+  at::parallel_for(0, 64, 1, [&](std::int64_t, std::int64_t) {
+    std::lock_guard<std::mutex> lock(mutex);
+    seen.insert(at::get_thread_num());
+  });
+  at::set_num_threads(threads);
+  CHECK(seen.size() == 2);
 }
 
 TEST_CASE("ConvBlock trains the same fused or not, evaluation and float64 use the modules", "[sdk][fused]") {
