@@ -11,6 +11,8 @@
 #include <fstream>
 #include <string>
 
+#include "data/memory_estimate.h"
+
 namespace evoaug::fuzz {
 
 class InputFile {
@@ -37,8 +39,11 @@ class InputFile {
 
 }  // namespace evoaug::fuzz
 
-// libFuzzer calls this once: the readers' warnings would otherwise flood the output.
+// libFuzzer calls this once: the readers' warnings would otherwise flood the output, and
+// the memory checks would branch on how busy the machine is. With the memory pinned (to
+// run_fuzzer.sh's -rss_limit_mb), a seed gives the same inputs on every machine.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);
+  evoaug::pin_available_memory_bytes(std::uint64_t{4096} << 20);
   return 0;
 }

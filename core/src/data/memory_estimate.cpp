@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -10,7 +11,14 @@
 
 namespace evoaug {
 
+namespace {
+std::atomic<std::uint64_t> pinned_available_bytes{0};
+}
+
+void pin_available_memory_bytes(std::uint64_t bytes) { pinned_available_bytes.store(bytes); }
+
 std::uint64_t available_memory_bytes() {
+  if (const std::uint64_t pinned = pinned_available_bytes.load()) return pinned;
   std::ifstream meminfo("/proc/meminfo");
   std::string line;
   while (std::getline(meminfo, line)) {

@@ -12,6 +12,12 @@ namespace evoaug {
 /// /proc/meminfo, or the physical memory when that is not readable. 0 when unknown.
 std::uint64_t available_memory_bytes();
 
+/// Makes available_memory_bytes() return `bytes` from now on (0: read the machine again).
+/// The fuzz targets pin it: the checks above branch on it, and a replay of fixed inputs
+/// must take the same branches on any machine and under any load, or the fuzzer's
+/// coverage feedback, and with it the inputs it makes, drift from run to run.
+void pin_available_memory_bytes(std::uint64_t bytes);
+
 /// "1.5 GB", "400 MB", "12 KB".
 std::string human_bytes(double bytes);
 

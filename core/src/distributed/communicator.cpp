@@ -20,9 +20,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
-#include <cstring>
-
 #include <cstdlib>
+#include <cstring>
+#include <thread>
 
 #include "evoaug/error.h"
 #include "evoaug/error_text.h"
@@ -64,6 +64,18 @@ template <class StoreOptions>
 void use_classic_store(StoreOptions&, long) {}
 
 bool options_is_server(const WorldLayout& world) { return world.rank == 0 && !world.store_is_hosted; }
+
+// Every rank reads rank 0's WORLD_SIZE first and then counts itself here. Rank 0, finding
+// a rank that disagrees, waits (up to the timeout) until the ranks it has heard from have
+// read its size before it throws: its store closes with it, and a rank still asking
+// would get "Broken pipe" instead of the mismatch (seen under load).
+const char* const kSizeSeenKey = "evoaug/world_size_seen";
+
+void wait_until_seen(c10d::Store& store, std::int64_t ranks, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (store.add(kSizeSeenKey, 0) < ranks && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
 
 bool nccl_available() {
 #if EVOAUG_WITH_NCCL
@@ -175,6 +187,8 @@ std::unique_ptr<Communicator> Communicator::connect(const WorldLayout& world, co
     for (int r = 0; r < world.size; ++r) {
       const auto value = s->store->get("evoaug/world_size/" + std::to_string(r));
       const std::string theirs(value.begin(), value.end());
+      if (r == 0 && world.rank != 0) s->store->add(kSizeSeenKey, 1);
+      if (theirs != size_text && world.rank == 0) wait_until_seen(*s->store, r, timeout);
       if (theirs != size_text)
         throw Error("distributed run (" + world.describe() + "): this rank has WORLD_SIZE = " + size_text +
                     " but rank " + std::to_string(r) + " has " + theirs + "; every rank must be started with the same");
