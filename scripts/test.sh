@@ -11,7 +11,8 @@ cmake_args=()
 if [[ "${1:-}" == "--sanitize" ]]; then
   shift
   export EVOAUG_BUILD_DIR="${EVOAUG_BUILD_DIR:-$root/build-sanitize}"
-  cmake_args=(-DEVOAUG_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  # The fuzz targets are left out: the regular suite already runs them with AddressSanitizer.
+  cmake_args=(-DEVOAUG_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVOAUG_FUZZ_TESTS=OFF)
   # Leak checking is off: LibTorch keeps process-lifetime singletons it never frees.
   # The fault tests preload their library ahead of the sanitizer's runtime, on purpose.
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:verify_asan_link_order=0:abort_on_error=0}"
