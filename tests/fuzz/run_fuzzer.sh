@@ -43,7 +43,6 @@ culprit="$(awk '
     print; exit
   }
   started && !/^[[:space:]]*#[0-9]+ 0x/ { exit }' "$work.log")"
-rm -f "$work.log"
 if [ -n "$upstream" ] && [[ "$culprit" == *"$upstream"* ]]; then
   echo "run_fuzzer: the finding above lies inside $upstream, not in evoaug:"
   echo "  $culprit"
