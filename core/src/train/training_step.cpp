@@ -7,6 +7,7 @@
 #include "evoaug/error.h"
 #include "train/autocast_scope.h"
 #include "train/model_boundary.h"
+#include "train/fused_adam.h"
 #include "train/loss_scaler.h"
 #include "train/seeds.h"
 
@@ -21,8 +22,8 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const StageSettings& s, 
   if (s.optimizer == "sgd")
     return std::make_unique<torch::optim::SGD>(
         params, torch::optim::SGDOptions(s.learning_rate).momentum(0.9).weight_decay(s.weight_decay));
-  return std::make_unique<torch::optim::Adam>(params,
-                                              torch::optim::AdamOptions(s.learning_rate).weight_decay(s.weight_decay));
+  // A torch::optim::Adam (state, checkpoints), whose step is one pass per parameter.
+  return std::make_unique<FusedAdam>(params, torch::optim::AdamOptions(s.learning_rate).weight_decay(s.weight_decay));
 }
 
 c10::ScalarType autocast_dtype(Precision precision) {
