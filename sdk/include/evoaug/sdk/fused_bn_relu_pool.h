@@ -153,13 +153,91 @@ inline void gradient_sums_dispatch(const float* z, const float* g, const std::ui
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define EVOAUG_FUSED_HAS_AVX2 1
+// Two vector accumulators for each sum: with one, each addition waits for the last, and
+// the statistics pass took four times as long.
 __attribute__((target("avx2,fma"))) inline void shifted_sums_avx2(const float* x, std::int64_t n, float shift,
                                                                    double& sum, double& sum_squares) {
-  shifted_sums<1>(x, n, shift, sum, sum_squares);
+  const __m256 vshift = _mm256_set1_ps(shift);
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, q0 = s0, q1 = s0;
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + i), vshift);
+    const __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vshift);
+    s0 = _mm256_add_ps(s0, d0);
+    s1 = _mm256_add_ps(s1, d1);
+    q0 = _mm256_fmadd_ps(d0, d0, q0);
+    q1 = _mm256_fmadd_ps(d1, d1, q1);
+  }
+  if (i + 8 <= n) {  // short rows (the last blocks' are 30-60 long) keep most of their tail vectorised
+    const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + i), vshift);
+    s0 = _mm256_add_ps(s0, d0);
+    q0 = _mm256_fmadd_ps(d0, d0, q0);
+    i += 8;
+  }
+  alignas(32) float ls[8], lq[8];
+  _mm256_store_ps(ls, _mm256_add_ps(s0, s1));
+  _mm256_store_ps(lq, _mm256_add_ps(q0, q1));
+  float ts = 0, tq = 0;
+  for (int k = 0; k < 8; ++k) {
+    ts += ls[k];
+    tq += lq[k];
+  }
+  for (; i < n; ++i) {
+    const float d = x[i] - shift;
+    ts += d;
+    tq += d * d;
+  }
+  sum += ts;
+  sum_squares += tq;
 }
+/// The 16 values z[0..16) as (even positions, odd positions), each in window order.
+__attribute__((target("avx2,fma"))) inline void deinterleave_pairs(const float* z, __m256& even, __m256& odd) {
+  const __m256 a = _mm256_loadu_ps(z), b = _mm256_loadu_ps(z + 8);
+  // The shuffle works within 128-bit halves; the permute puts its quarters back in order.
+  even = _mm256_castpd_ps(
+      _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), 0xD8));
+  odd = _mm256_castpd_ps(
+      _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), 0xD8));
+}
+
+/// Eight window codes (0, 1 or kNoGradient as int32 lanes), as eight bytes.
+__attribute__((target("avx2,fma"))) inline void store_codes(__m256i codes, std::uint8_t* code) {
+  const __m256i words = _mm256_packs_epi32(codes, codes);  // per half: c0..c3 c0..c3
+  const __m256i bytes = _mm256_packus_epi16(words, words);
+  const auto low = static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(bytes)));
+  const auto high = static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm256_extracti128_si256(bytes, 1)));
+  const std::uint64_t packed = low | (static_cast<std::uint64_t>(high) << 32);
+  __builtin_memcpy(code, &packed, sizeof packed);
+}
+
+/// normalise_relu_pool_row for pool 2, eight windows at a time, with the same rules:
+/// the first maximum wins ties, NaN wins and propagates, no gradient unless positive.
+__attribute__((target("avx2,fma"))) inline void normalise_relu_pool2_avx2(const float* z, float* out,
+                                                                           std::uint8_t* code, std::int64_t pooled,
+                                                                           float a, float b) {
+  const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), zero = _mm256_setzero_ps();
+  const __m256i one = _mm256_set1_epi32(1), none = _mm256_set1_epi32(kNoGradient);
+  std::int64_t j = 0;
+  for (; j + 8 <= pooled; j += 8) {
+    __m256 even, odd;
+    deinterleave_pairs(z + 2 * j, even, odd);
+    const __m256 first = _mm256_fmadd_ps(va, even, vb), second = _mm256_fmadd_ps(va, odd, vb);
+    const __m256 take = _mm256_or_ps(_mm256_cmp_ps(second, first, _CMP_GT_OQ), _mm256_cmp_ps(second, second, _CMP_UNORD_Q));
+    const __m256 best = _mm256_blendv_ps(first, second, take);
+    const __m256 positive = _mm256_cmp_ps(best, zero, _CMP_GT_OQ);
+    const __m256 keep = _mm256_or_ps(positive, _mm256_cmp_ps(best, best, _CMP_UNORD_Q));
+    _mm256_storeu_ps(out + j, _mm256_and_ps(keep, best));
+    const __m256i arg = _mm256_and_si256(_mm256_castps_si256(take), one);
+    store_codes(_mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(none), _mm256_castsi256_ps(arg), positive)),
+                code + j);
+  }
+  normalise_relu_pool_row<2>(z + 2 * j, out + j, code + j, pooled - j, a, b, 2);
+}
+
 __attribute__((target("avx2,fma"))) inline void normalise_relu_pool_avx2(const float* z, float* out,
                                                                           std::uint8_t* code, std::int64_t pooled,
                                                                           float a, float b, std::int64_t pool) {
+  if (pool == 2) return normalise_relu_pool2_avx2(z, out, code, pooled, a, b);
   normalise_relu_pool_dispatch<1>(z, out, code, pooled, a, b, pool);
 }
 // Pool 2 (DeepSTARR's every block): the two backward loops by hand, eight windows at a
@@ -201,12 +279,8 @@ __attribute__((target("avx2,fma"))) inline void gradient_sums_pool2_avx2(const f
   __m256 s = _mm256_setzero_ps(), sx = _mm256_setzero_ps();
   std::int64_t j = 0;
   for (; j + 8 <= pooled; j += 8) {
-    const __m256 a = _mm256_loadu_ps(z + 2 * j), b = _mm256_loadu_ps(z + 2 * j + 8);
-    // Even and odd positions of the 16, in window order (shuffle, then undo its lane split).
-    const __m256 even = _mm256_castpd_ps(
-        _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), 0xD8));
-    const __m256 odd = _mm256_castpd_ps(
-        _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), 0xD8));
+    __m256 even, odd;
+    deinterleave_pairs(z + 2 * j, even, odd);
     std::int64_t packed;
     __builtin_memcpy(&packed, code + j, sizeof packed);
     const __m256i c = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(packed));
