@@ -64,13 +64,22 @@ TEST_CASE("fused batch norm, ReLU and max-pool match LibTorch's modules", "[sdk]
 }
 
 TEST_CASE("fused max-pool: the first of tied maxima takes the gradient, and NaN propagates", "[sdk][fused]") {
-  // Every window of 2 holds equal values: LibTorch's max-pool routes the gradient to the first.
+  // Every window holds equal values: LibTorch's max-pool routes the gradient to the first.
+  // 16 windows a row, so that the vectorised loops (eight windows at a time) see them.
   auto g = torch::make_generator<at::CPUGeneratorImpl>(5);
-  const auto half = torch::randn({4, 3, 8}, g);
-  const auto z = torch::stack({half, half}, 3).reshape({4, 3, 16});
   const auto weight = torch::ones({3}), bias = torch::zeros({3});
-  const auto grad = torch::randn({4, 3, 8}, g);
-  check_close(run(z, weight, bias, grad, 2, true), run(z, weight, bias, grad, 2, false));
+  for (std::int64_t pool : {2, 3, 4}) {
+    CAPTURE(pool);
+    const auto window_values = torch::randn({4, 3, 16, 1}, g);
+    const auto z = window_values.expand({4, 3, 16, pool}).reshape({4, 3, 16 * pool}).contiguous();
+    const auto grad = torch::randn({4, 3, 16}, g);
+    check_close(run(z, weight, bias, grad, pool, true), run(z, weight, bias, grad, pool, false));
+    // Ties between the last two positions only: the earlier of them wins.
+    auto late_tie = torch::randn({4, 3, 16, pool}, g) - 3;
+    late_tie.select(3, pool - 1).copy_(late_tie.select(3, pool - 2).fill_(2.0));
+    const auto zt = late_tie.reshape({4, 3, 16 * pool});
+    check_close(run(zt, weight, bias, grad, pool, true), run(zt, weight, bias, grad, pool, false));
+  }
 
   auto with_nan = torch::randn({2, 2, 8}, g);
   with_nan[0][1][3] = NAN;  // NaN statistics for channel 1: every output of it is NaN, as in LibTorch

@@ -190,14 +190,27 @@ __attribute__((target("avx2,fma"))) inline void shifted_sums_avx2(const float* x
   sum += ts;
   sum_squares += tq;
 }
-/// The 16 values z[0..16) as (even positions, odd positions), each in window order.
-__attribute__((target("avx2,fma"))) inline void deinterleave_pairs(const float* z, __m256& even, __m256& odd) {
-  const __m256 a = _mm256_loadu_ps(z), b = _mm256_loadu_ps(z + 8);
+/// The 16 values of (a, b) as (even positions, odd positions), each in order.
+__attribute__((target("avx2,fma"))) inline void deinterleave(__m256 a, __m256 b, __m256& even, __m256& odd) {
   // The shuffle works within 128-bit halves; the permute puts its quarters back in order.
   even = _mm256_castpd_ps(
       _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), 0xD8));
   odd = _mm256_castpd_ps(
       _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), 0xD8));
+}
+
+/// The 16 values z[0..16) as (even positions, odd positions): eight windows of 2.
+__attribute__((target("avx2,fma"))) inline void deinterleave_pairs(const float* z, __m256& even, __m256& odd) {
+  deinterleave(_mm256_loadu_ps(z), _mm256_loadu_ps(z + 8), even, odd);
+}
+
+/// The 32 values z[0..32) as eight windows of 4: at[t] holds position t of each window.
+__attribute__((target("avx2,fma"))) inline void deinterleave_quads(const float* z, __m256 at[4]) {
+  __m256 even_low, odd_low, even_high, odd_high;
+  deinterleave_pairs(z, even_low, odd_low);         // windows 0-3: positions (0, 2), (1, 3) alternating
+  deinterleave_pairs(z + 16, even_high, odd_high);  // windows 4-7
+  deinterleave(even_low, even_high, at[0], at[2]);
+  deinterleave(odd_low, odd_high, at[1], at[3]);
 }
 
 /// Eight window codes (0, 1 or kNoGradient as int32 lanes), as eight bytes.
@@ -234,10 +247,40 @@ __attribute__((target("avx2,fma"))) inline void normalise_relu_pool2_avx2(const 
   normalise_relu_pool_row<2>(z + 2 * j, out + j, code + j, pooled - j, a, b, 2);
 }
 
+/// The same for pool 4 (the ChIP CNN's first two blocks): the first maximum of the four
+/// wins, as in the scalar loop, by taking a later value only when it is greater or NaN.
+__attribute__((target("avx2,fma"))) inline void normalise_relu_pool4_avx2(const float* z, float* out,
+                                                                           std::uint8_t* code, std::int64_t pooled,
+                                                                           float a, float b) {
+  const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), zero = _mm256_setzero_ps();
+  const __m256i none = _mm256_set1_epi32(kNoGradient);
+  std::int64_t j = 0;
+  for (; j + 8 <= pooled; j += 8) {
+    __m256 at[4];
+    deinterleave_quads(z + 4 * j, at);
+    __m256 best = _mm256_fmadd_ps(va, at[0], vb);
+    __m256i arg = _mm256_setzero_si256();
+    for (int t = 1; t < 4; ++t) {
+      const __m256 v = _mm256_fmadd_ps(va, at[t], vb);
+      const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+      best = _mm256_blendv_ps(best, v, take);
+      arg = _mm256_castps_si256(
+          _mm256_blendv_ps(_mm256_castsi256_ps(arg), _mm256_castsi256_ps(_mm256_set1_epi32(t)), take));
+    }
+    const __m256 positive = _mm256_cmp_ps(best, zero, _CMP_GT_OQ);
+    const __m256 keep = _mm256_or_ps(positive, _mm256_cmp_ps(best, best, _CMP_UNORD_Q));
+    _mm256_storeu_ps(out + j, _mm256_and_ps(keep, best));
+    store_codes(_mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(none), _mm256_castsi256_ps(arg), positive)),
+                code + j);
+  }
+  normalise_relu_pool_row<4>(z + 4 * j, out + j, code + j, pooled - j, a, b, 4);
+}
+
 __attribute__((target("avx2,fma"))) inline void normalise_relu_pool_avx2(const float* z, float* out,
                                                                           std::uint8_t* code, std::int64_t pooled,
                                                                           float a, float b, std::int64_t pool) {
   if (pool == 2) return normalise_relu_pool2_avx2(z, out, code, pooled, a, b);
+  if (pool == 4) return normalise_relu_pool4_avx2(z, out, code, pooled, a, b);
   normalise_relu_pool_dispatch<1>(z, out, code, pooled, a, b, pool);
 }
 // Pool 2 (DeepSTARR's every block): the two backward loops by hand, eight windows at a
