@@ -7,6 +7,9 @@
 
 #include <chrono>
 #include <cmath>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <optional>
 #include <sstream>
 
@@ -24,6 +27,15 @@ namespace evoaug {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The prefetch worker's thread settings: LibTorch's (init_num_threads), then one OpenMP
+// thread for what it runs itself.
+void prepare_on_one_thread() {
+  at::init_num_threads();
+#ifdef _OPENMP
+  omp_set_num_threads(1);
+#endif
+}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -262,10 +274,13 @@ StageResult train_stage(const StageRun& run) {
     const BatchPreparer prepare(loader.epoch(epoch), *run.augment, settings.augment, run.device,
                                 derive_seed(stage_seed, kAugmentSalt + static_cast<std::uint64_t>(epoch)), rank, ranks);
     // Batch b + 1 is gathered and augmented on a worker thread while the model trains on
-    // batch b; the worker runs LibTorch operators, so it takes the run's thread count.
+    // batch b. The worker prepares a batch in well under a millisecond on one thread; with
+    // the run's thread count it had an OpenMP team of its own, whose threads competed with
+    // the step's for the same cores (the ChIP CNN's 2-thread epoch waited 4.4-5.5 % of its
+    // time for batches, 2.3 % since). The batch is the same either way (docs/performance.md).
     Prefetcher<TrainingBatch> prepared(
         state.batches_done, batches, [&prepare](std::int64_t b) { return prepare(b); },
-        static_cast<std::size_t>(run.prefetch), [] { at::init_num_threads(); });
+        static_cast<std::size_t>(run.prefetch), [] { prepare_on_one_thread(); });
     std::int64_t sequences_this_session = 0;
     double data_wait_seconds = 0;
     const std::int64_t first_batch = state.batches_done;

@@ -227,7 +227,9 @@ noise_std = 0.2
 }  // namespace
 
 TEST_CASE("Prefetched batches train exactly as batches prepared in turn, and resume exactly", "[trainer][prefetch]") {
-  at::set_num_threads(1);
+  // Two threads: the serial path prepares its batches on both, the prefetch worker on one.
+  const int threads_before = at::get_num_threads();
+  at::set_num_threads(2);
   const auto registry = evoaug::testing::builtin_registry();
   const auto data = learnable_data();
   struct Trained {
@@ -264,6 +266,7 @@ TEST_CASE("Prefetched batches train exactly as batches prepared in turn, and res
   const Trained resumed = train(2, 0, &saved, parts);
   CHECK(torch::equal(serial.weight, resumed.weight));
   CHECK(serial.metrics == resumed.metrics);
+  at::set_num_threads(threads_before);
 }
 
 TEST_CASE("Evaluation on two or three ranks gathers the predictions of one process, padding included",
