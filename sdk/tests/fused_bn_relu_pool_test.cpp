@@ -63,6 +63,25 @@ TEST_CASE("fused batch norm, ReLU and max-pool match LibTorch's modules", "[sdk]
   }
 }
 
+TEST_CASE("fused evaluation-mode batch norm, ReLU and max-pool match LibTorch's modules", "[sdk][fused]") {
+  for (std::int64_t pool : {1, 2, 3, 4, 5}) {
+    for (std::int64_t length : {5, 37, 40}) {
+      CAPTURE(pool, length);
+      auto g = torch::make_generator<at::CPUGeneratorImpl>(pool * 10 + length);
+      const auto z = torch::randn({6, 5, length}, g) * 3 + 1;
+      const auto weight = torch::rand({5}, g) + 0.5, bias = torch::randn({5}, g);
+      const auto running_mean = torch::randn({5}, g), running_var = torch::rand({5}, g) + 0.1;
+      torch::NoGradGuard no_grad;
+      REQUIRE(fused::can_fuse(z, weight, bias, running_mean, running_var, pool));
+      const auto fused_out = fused::bn_relu_pool_inference(z, weight, bias, running_mean, running_var, 1e-5, pool);
+      auto expected = torch::relu(torch::batch_norm(z, weight, bias, running_mean, running_var, /*training=*/false,
+                                                    0.1, 1e-5, /*cudnn_enabled=*/false));
+      if (pool > 1) expected = torch::max_pool1d(expected, pool);
+      CHECK(torch::allclose(fused_out, expected, 1e-5, 1e-5));
+    }
+  }
+}
+
 TEST_CASE("fused max-pool: the first of tied maxima takes the gradient, and NaN propagates", "[sdk][fused]") {
   // Every window holds equal values: LibTorch's max-pool routes the gradient to the first.
   // 16 windows a row, so that the vectorised loops (eight windows at a time) see them.
@@ -123,7 +142,7 @@ TEST_CASE("the SDK's kernels run on the threads asked for: its users compile wit
   CHECK(seen.size() == 2);
 }
 
-TEST_CASE("ConvBlock trains the same fused or not, evaluation and float64 use the modules", "[sdk][fused]") {
+TEST_CASE("ConvBlock trains and evaluates the same fused or not; float64 uses the modules", "[sdk][fused]") {
   torch::manual_seed(3);
   layers::ConvBlock fused_block(layers::ConvBlockOptions(4, 8, 5).pool(4));
   layers::ConvBlock plain_block(layers::ConvBlockOptions(4, 8, 5).pool(4).fused(false));
@@ -151,8 +170,18 @@ TEST_CASE("ConvBlock trains the same fused or not, evaluation and float64 use th
   CHECK(fused_block->bn->num_batches_tracked.item<std::int64_t>() == 2);
   fused_block->eval();
   plain_block->eval();
-  // Both take the modules' path now; the running statistics they use agree to rounding.
-  CHECK(torch::allclose(fused_block->forward(x), plain_block->forward(x), 1e-4, 1e-5));
+  // Evaluation: the fused block's one pass without gradients, the modules' path with them;
+  // both agree with the plain block (the running statistics agree to rounding).
+  {
+    torch::NoGradGuard no_grad;
+    CHECK(torch::allclose(fused_block->forward(x), plain_block->forward(x), 1e-4, 1e-5));
+  }
+  const auto x_attributed = x.clone().requires_grad_(true);
+  const auto y = fused_block->forward(x_attributed);
+  REQUIRE(y.requires_grad());  // input attribution needs the graph in evaluation mode
+  y.sum().backward();
+  CHECK(x_attributed.grad().abs().sum().item<double>() > 0);
+  CHECK(torch::allclose(y, plain_block->forward(x), 1e-4, 1e-5));
 
   const auto z64 = torch::randn({4, 3, 10}, torch::kFloat64);
   CHECK_FALSE(fused::can_fuse(z64, torch::ones({3}, torch::kFloat64), torch::zeros({3}, torch::kFloat64),

@@ -560,6 +560,38 @@ inline bool can_fuse(const at::Tensor& z, const at::Tensor& weight, const at::Te
          running_var.scalar_type() == at::kFloat && weight.device().is_cpu();
 }
 
+/// Evaluation-mode batch norm (the running statistics), ReLU and max-pool of size and
+/// stride `pool`, in one pass and without autograd: for validation and prediction, where
+/// gradients are off. LibTorch's modules would write and read the whole activation three
+/// times. Call only when can_fuse() and no gradient is wanted.
+inline at::Tensor bn_relu_pool_inference(const at::Tensor& z, const at::Tensor& weight, const at::Tensor& bias,
+                                         const at::Tensor& running_mean, const at::Tensor& running_var, double eps,
+                                         std::int64_t pool) {
+  RECORD_FUNCTION("evoaug::fused_bn_relu_pool_inference", std::vector<c10::IValue>());
+  const std::int64_t n = z.size(0), channels = z.size(1), length = z.size(2), pooled = length / pool;
+  const at::Tensor zc = z.contiguous(), w = weight.contiguous(), b = bias.contiguous();
+  const at::Tensor mean = running_mean.contiguous(), var = running_var.contiguous();
+  at::Tensor out = at::empty({n, channels, pooled}, z.options());
+  // As LibTorch's batch norm in evaluation: y = z * alpha + beta, alpha = weight / sqrt(var + eps).
+  std::vector<float> alpha(static_cast<std::size_t>(channels)), beta(alpha.size());
+  for (std::int64_t c = 0; c < channels; ++c) {
+    const float invstd = 1.0f / std::sqrt(var.data_ptr<float>()[c] + static_cast<float>(eps));
+    alpha[static_cast<std::size_t>(c)] = invstd * w.data_ptr<float>()[c];
+    beta[static_cast<std::size_t>(c)] = b.data_ptr<float>()[c] - mean.data_ptr<float>()[c] * alpha[static_cast<std::size_t>(c)];
+  }
+  const float* zp = zc.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  at::parallel_for(0, n * channels, detail::channel_grain(length), [&](std::int64_t r0, std::int64_t r1) {
+    std::vector<std::uint8_t> unused_codes(static_cast<std::size_t>(pooled));  // what backward would need
+    for (std::int64_t r = r0; r < r1; ++r) {
+      const auto c = static_cast<std::size_t>(r % channels);
+      detail::normalise_relu_pool_any(zp + r * length, op + r * pooled, unused_codes.data(), pooled, alpha[c], beta[c],
+                                      pool);
+    }
+  });
+  return out;
+}
+
 /// Training-mode batch norm (batch statistics; running stats updated with `momentum`),
 /// ReLU and a max-pool of size and stride `pool`, fused. Call only when can_fuse().
 inline at::Tensor bn_relu_pool(const at::Tensor& z, const at::Tensor& weight, const at::Tensor& bias,

@@ -7,6 +7,7 @@
 // table in `evoaug check` (the summary walks Sequential children entry by entry).
 #pragma once
 
+#include <ATen/core/grad_mode.h>
 #include <torch/arg.h>
 #include <torch/nn/cloneable.h>
 #include <torch/nn/init.h>
@@ -115,6 +116,12 @@ class ConvBlockImpl : public torch::nn::Cloneable<ConvBlockImpl> {
         fused::can_fuse(z, bn->weight, bn->bias, bn->running_mean, bn->running_var, options.pool())) {
       y = fused::bn_relu_pool(z, bn->weight, bn->bias, bn->running_mean, bn->running_var, batch_norm_momentum(),
                               bn->options.eps(), options.pool());
+    } else if (!is_training() && options.fused() && !at::GradMode::is_enabled() &&
+               fused::can_fuse(z, bn->weight, bn->bias, bn->running_mean, bn->running_var, options.pool())) {
+      // Evaluation without gradients (validation, prediction). With gradients on (input
+      // attribution), the modules' path below keeps autograd's record.
+      y = fused::bn_relu_pool_inference(z, bn->weight, bn->bias, bn->running_mean, bn->running_var, bn->options.eps(),
+                                        options.pool());
     } else {
       y = torch::relu(bn->forward(z));
       if (pool) y = pool->forward(y);
