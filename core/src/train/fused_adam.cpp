@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
@@ -84,13 +85,17 @@ void adam_update(float* p, float* m, float* v, const float* g, std::int64_t n, c
 namespace {
 
 // The optimizer's state is keyed by the parameter's TensorImpl: as a string in LibTorch
-// 1.x, as the pointer itself in 2.x.
+// 1.x (the address as an ostream prints it, c10::guts::to_string, gone in 2.x), as the
+// pointer itself in 2.x.
 template <class Map>
 auto state_key(const Map&, const at::Tensor& p) {
-  if constexpr (std::is_same_v<typename Map::key_type, std::string>)
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
-  else
+  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
+    std::ostringstream address;
+    address << p.unsafeGetTensorImpl();
+    return address.str();
+  } else {
     return static_cast<typename Map::key_type>(p.unsafeGetTensorImpl());
+  }
 }
 
 bool fusable(const at::Tensor& t, std::int64_t numel) {
