@@ -22,6 +22,7 @@
 #include "runtime/config_diff.h"
 #include "runtime/output_folder.h"
 #include "runtime/pipeline_setup.h"
+#include "runtime/prefetch_policy.h"
 #include "runtime/prediction.h"
 #include "runtime/session.h"
 #include "train/checkpoint.h"
@@ -203,7 +204,14 @@ class Runner {
     run.loss = resolve_loss(settings.loss, model->output_kind());
     run.device = session_.device;
     run.precision = setup_.runtime.precision;
-    run.prefetch = setup_.runtime.prefetch;
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const PrefetchDecision prefetch = prefetch_depth(setup_.runtime.prefetch, session_.device, at::get_num_threads(),
+                                                     world_.local_size, cores);
+    if (prefetch.overridden)
+      spdlog::info("{}: batches are prepared in turn, not ahead: the step's {} thread(s) per process take all {} "
+                   "cores, and a prefetch worker would compete with them (docs/performance.md)",
+                   stage, at::get_num_threads(), cores);
+    run.prefetch = prefetch.depth;
     run.seed = setup_.runtime.seed;
     run.eval_batch_size = setup_.evaluate.batch_size;
     run.best_checkpoint = checkpoint_path(session_.output_dir, stage, "best");
