@@ -33,7 +33,9 @@ sdk::Schema runtime_table_schema() {
       .choice("precision", "fp32", {"fp32", "bf16", "fp16"},
               "training arithmetic: fp32; bf16 (autocast, CPU or CUDA); fp16 (autocast with loss scaling, CUDA only)")
       .integer("prefetch", 2,
-               "training batches prepared (gathered, augmented) ahead on a worker thread; 0 prepares each in turn",
+               "training batches prepared (gathered, augmented) ahead on a worker thread; 0 prepares each in turn. "
+               "On the CPU the worker runs only where the step's threads leave it a core (threads x processes < "
+               "cores); otherwise batches are prepared in turn, which is faster there (docs/performance.md)",
                0, 64)
       .choice("backend", "auto", {"auto", "gloo", "nccl"},
               "collectives of a multi-process run (evoaug run --nproc N, torchrun, srun): auto (NCCL on CUDA "
