@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "evoaug/error.h"
+#include "model/convolution_check.h"
 #include "util/suggest.h"
 
 namespace evoaug::analysis {
@@ -116,6 +117,7 @@ at::Tensor gradient_shap(const ForwardFn& forward, const at::Tensor& x, const At
 
 at::Tensor attribute(const ForwardFn& forward, const at::Tensor& x, const AttributionOptions& options) {
   if (options.batch_size < 1) throw Error("attribute: the batch size must be at least 1");
+  guard_cpu_convolutions();  // gradients through wrong oneDNN convolutions would be wrong maps
   switch (options.method) {
     case AttributionMethod::saliency: {
       const at::Tensor g = input_gradients(forward, x, options.task, options.batch_size);

@@ -18,6 +18,7 @@
 #include "distributed/communicator.h"
 #include "distributed/world_layout.h"
 #include "evoaug/cpu_memory.h"
+#include "model/convolution_check.h"
 #include "model/model_summary.h"
 #include "runtime/config_diff.h"
 #include "runtime/output_folder.h"
@@ -479,6 +480,7 @@ Runtime::Runtime() : Runtime(Options{}) {}
 
 Runtime::Runtime(Options options) : registry_(std::make_shared<PluginRegistry>()) {
   if (options.cache_cpu_memory) use_caching_cpu_allocator();
+  guard_cpu_convolutions();  // once per process: a LibTorch whose oneDNN convolutions are wrong
   if (options.scan_default_folders)
     for (const auto& folder : default_plugin_folders()) registry_->scan(folder);
   for (const auto& folder : options.plugin_folders) registry_->scan(folder);
