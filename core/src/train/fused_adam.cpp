@@ -7,10 +7,12 @@
 #include <cmath>
 #include <sstream>
 #include <string>
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <type_traits>
+
+#include "evoaug/sdk/cpu_features.h"
+#ifdef EVOAUG_SDK_X86
 #include <immintrin.h>
 #endif
-#include <type_traits>
 
 namespace evoaug {
 namespace detail {
@@ -33,7 +35,7 @@ inline void adam_update_loop(float* __restrict p, float* __restrict m, float* __
   }
 }
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#ifdef EVOAUG_SDK_X86
 // Written with intrinsics because the compiler will not vectorise std::sqrt while it may
 // have to set errno (-fmath-errno, the default), and the flag cannot differ for one file
 // without losing the precompiled header.
@@ -58,15 +60,11 @@ __attribute__((target("avx2,fma"))) void adam_update_avx2(float* p, float* m, fl
   }
   adam_update_loop(p + i, m + i, v + i, g + i, n - i, c);
 }
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
 #endif
 
 void adam_update_range(float* p, float* m, float* v, const float* g, std::int64_t n, const AdamCoefficients& c) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  if (has_avx2()) return adam_update_avx2(p, m, v, g, n, c);
+#ifdef EVOAUG_SDK_X86
+  if (sdk::has_avx2_fma()) return adam_update_avx2(p, m, v, g, n, c);
 #endif
   adam_update_loop(p, m, v, g, n, c);
 }

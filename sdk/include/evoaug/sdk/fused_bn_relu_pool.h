@@ -39,31 +39,31 @@ namespace detail {
 
 // Each row kernel: its AVX2 version where the CPU has it, else the portable one.
 inline void shifted_sums_any(const float* x, std::int64_t n, float shift, double& sum, double& sum_squares) {
-#ifdef EVOAUG_FUSED_HAS_AVX2
-  if (use_avx2()) return shifted_sums_avx2(x, n, shift, sum, sum_squares);
+#ifdef EVOAUG_SDK_X86
+  if (has_avx2_fma()) return shifted_sums_avx2(x, n, shift, sum, sum_squares);
 #endif
-  shifted_sums<0>(x, n, shift, sum, sum_squares);
+  shifted_sums(x, n, shift, sum, sum_squares);
 }
 inline void normalise_relu_pool_any(const float* z, float* out, std::uint8_t* code, std::int64_t pooled, float a,
                                     float b, std::int64_t pool) {
-#ifdef EVOAUG_FUSED_HAS_AVX2
-  if (use_avx2()) return normalise_relu_pool_row_avx2(z, out, code, pooled, a, b, pool);
+#ifdef EVOAUG_SDK_X86
+  if (has_avx2_fma()) return normalise_relu_pool_row_avx2(z, out, code, pooled, a, b, pool);
 #endif
   normalise_relu_pool_dispatch<0>(z, out, code, pooled, a, b, pool);
 }
 inline void input_gradient_row_any(const float* z, const float* g, const std::uint8_t* code, float* dz,
                                    std::int64_t length, std::int64_t pooled, std::int64_t pool, float alpha,
                                    float beta, float k) {
-#ifdef EVOAUG_FUSED_HAS_AVX2
-  if (use_avx2()) return input_gradient_row_avx2(z, g, code, dz, length, pooled, pool, alpha, beta, k);
+#ifdef EVOAUG_SDK_X86
+  if (has_avx2_fma()) return input_gradient_row_avx2(z, g, code, dz, length, pooled, pool, alpha, beta, k);
 #endif
   input_gradient_row_dispatch<0>(z, g, code, dz, length, pooled, pool, alpha, beta, k);
 }
 
 inline void gradient_sums_any(const float* z, const float* g, const std::uint8_t* code, std::int64_t pooled,
                               std::int64_t pool, float mean, double& sum_g, double& sum_g_centred) {
-#ifdef EVOAUG_FUSED_HAS_AVX2
-  if (use_avx2()) return gradient_sums_avx2(z, g, code, pooled, pool, mean, sum_g, sum_g_centred);
+#ifdef EVOAUG_SDK_X86
+  if (has_avx2_fma()) return gradient_sums_avx2(z, g, code, pooled, pool, mean, sum_g, sum_g_centred);
 #endif
   gradient_sums_dispatch<0>(z, g, code, pooled, pool, mean, sum_g, sum_g_centred);
 }

@@ -9,13 +9,13 @@
 // half of its forward (docs/performance.md). A row's last partial group of eight windows
 // uses masked loads and stores, so that short rows (the last blocks' are 6-60 windows)
 // stay vectorised. Compiled for AVX2 function by function (target attribute), chosen at
-// run time (use_avx2()), so the build does not need -mavx2 and runs on any x86-64.
+// run time (has_avx2_fma(), cpu_features.h), so the build does not need -mavx2 and runs on any x86-64.
 #pragma once
 
+#include "evoaug/sdk/cpu_features.h"
 #include "evoaug/sdk/fused_bn_relu_pool_rows.h"
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define EVOAUG_FUSED_HAS_AVX2 1
+#ifdef EVOAUG_SDK_X86
 #include <immintrin.h>
 
 #include <algorithm>
@@ -24,11 +24,6 @@
 namespace evoaug::sdk::fused::detail {
 
 #define EVOAUG_AVX2 __attribute__((target("avx2,fma")))
-
-inline bool use_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
 
 /// Lanes 0..count-1 set (count is clamped to [0, 8]).
 EVOAUG_AVX2 inline __m256i lanes_below(std::int64_t count) {

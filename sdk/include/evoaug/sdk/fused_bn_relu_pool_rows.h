@@ -15,7 +15,6 @@ constexpr std::uint8_t kNoGradient = 255;
 /// Sum of x[0..n) and of its squares after subtracting `shift` (a value near the mean, so
 /// that the one-pass variance does not cancel catastrophically). Eight independent float
 /// accumulators let the compiler vectorise; rows are short enough for float sums.
-template <int Tag>
 inline void shifted_sums(const float* x, std::int64_t n, float shift, double& sum, double& sum_squares) {
   float s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, q[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   std::int64_t i = 0;

@@ -32,6 +32,8 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+
+#include "evoaug/sdk/cpu_features.h"
 #include <vector>
 
 #include "evoaug/sdk/error.h"
@@ -404,14 +406,6 @@ __attribute__((target("avx512f,avx2,fma"))) inline void add_gaussian_avx512(cons
                                                                              std::int64_t lines, std::int64_t length,
                                                                              float mean, float sd, std::uint64_t key) {
   add_gaussian_engine<Lanes16>(in, in_stride, out, out_stride, lines, length, mean, sd, key);
-}
-inline bool has_avx2_fma() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
-inline bool has_avx512() {
-  static const bool yes = has_avx2_fma() && __builtin_cpu_supports("avx512f");
-  return yes;
 }
 #endif
 
